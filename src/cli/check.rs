@@ -1,0 +1,107 @@
+//! `adlens check`: one note, explained.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::signals::{self, Finding, Severity, Signal};
+use crate::text;
+
+/// Arguments of `adlens check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The note text, or `-` to read it from standard input.
+    pub text: String,
+    /// Print one JSON object instead of the annotated text.
+    #[arg(long)]
+    pub json: bool,
+    /// A purchase link is (or will be) attached to the note.
+    #[arg(long)]
+    pub has_link: bool,
+}
+
+/// Runs `adlens check`.
+pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let raw = super::read_text_arg(&args.text)?;
+    text::validate(&raw, usize::MAX)?;
+    let n = text::normalize(&raw);
+    let tokens = text::segment(&n);
+    let sigs = signals::detect(&n, &tokens);
+    let findings = signals::compliance(&sigs, args.has_link);
+    if args.json {
+        let out = serde_json::json!({ "signals": sigs, "compliance": findings });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        let colour = std::io::stdout().is_terminal();
+        print!("{}", render(&raw, &sigs, &findings, colour));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn paint(s: &str, code: &str, colour: bool) -> String {
+    if colour {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Renders the note with its signal spans marked: coloured on a terminal, `[…]`
+/// brackets otherwise; then each signal and each finding.
+pub fn render(raw: &str, sigs: &[Signal], findings: &[Finding], colour: bool) -> String {
+    let chars: Vec<char> = raw.chars().collect();
+    let mut out = String::new();
+    let mut pos = 0;
+    // Non-overlapping spans for highlighting, in order.
+    for s in sigs {
+        if s.start < pos {
+            continue;
+        }
+        out.extend(&chars[pos..s.start]);
+        let span: String = chars[s.start..s.end].iter().collect();
+        let code = if s.weight < 0.0 { "32" } else { "31;1" };
+        if colour {
+            out.push_str(&paint(&span, code, true));
+        } else {
+            out.push_str(&format!("[{span}]"));
+        }
+        pos = s.end;
+    }
+    out.extend(&chars[pos..]);
+    out.push_str("\n\n");
+    out.push_str(&paint("Signals", "1", colour));
+    out.push('\n');
+    if sigs.is_empty() {
+        out.push_str("  (none)\n");
+    }
+    for s in sigs {
+        out.push_str(&format!(
+            "  {:<16} {:+.2}  “{}” [{}..{})\n      {}\n",
+            s.kind.as_str(),
+            s.weight,
+            s.text,
+            s.start,
+            s.end,
+            s.explanation
+        ));
+        if let Some(rule) = &s.rule {
+            out.push_str(&format!("      规则: {rule}\n"));
+        }
+    }
+    out.push('\n');
+    out.push_str(&paint("Compliance", "1", colour));
+    out.push('\n');
+    if findings.is_empty() {
+        out.push_str("  (no findings)\n");
+    }
+    for f in findings {
+        let sev = match f.severity {
+            Severity::High => paint("HIGH", "31;1", colour),
+            Severity::Medium => paint("MEDIUM", "33", colour),
+            Severity::Low => paint("LOW", "36", colour),
+        };
+        out.push_str(&format!("  [{sev}] {} — {}\n", f.rule, f.message));
+    }
+    out
+}

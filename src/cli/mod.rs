@@ -1,0 +1,45 @@
+//! Command-line interface: `adlens check | score | eval | train | serve | model | trust`.
+
+mod check;
+mod input;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use input::{InputError, read_text_arg};
+
+/// adlens: how ad-like does a Xiaohongshu note read, why, and what will a purchase
+/// link cost it in trust?
+#[derive(Debug, Parser)]
+#[command(name = "adlens", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check one note: highlighted cues, their rules, compliance findings.
+    Check(check::CheckArgs),
+}
+
+/// Runs the parsed command line; the returned code is the process exit code.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Check(args) => check::run(args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,1 @@
+//! The multilingual-e5-small encoder (being written).

@@ -1,0 +1,1 @@
+//! Trust-penalty estimate (being written).
