@@ -1,2 +1,79 @@
-//! Placeholder replaced below.
-fn main() {}
+//! Throughput of the text pipeline and the linear scorer on realistic notes.
+//!
+//! `cargo bench --bench pipeline`: notes of about 300 characters from the labelled
+//! corpus (150–450 chars, up to 300 notes), on one thread.
+//! - `analyze`: normalise + segment + signals + compliance.
+//! - `score_linear`: the above plus features, the linear model, calibration.
+//! - `score_explained`: a full `Scorer::score`, with contributions and sentences.
+
+use std::path::Path;
+use std::time::Duration;
+
+use adlens::model::{Note, Scorer};
+use adlens::{data, pipeline};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+fn notes() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/notes");
+    let mut out = Vec::new();
+    for split in ["train", "dev", "test"] {
+        let (notes, _) = data::read_jsonl(&dir.join(format!("{split}.jsonl"))).expect("corpus");
+        out.extend(
+            notes
+                .into_iter()
+                .map(|n| n.text)
+                .filter(|t| (150..=450).contains(&t.chars().count())),
+        );
+    }
+    out.truncate(300);
+    assert!(
+        out.len() >= 100,
+        "need realistic notes, found {}",
+        out.len()
+    );
+    out
+}
+
+fn bench(c: &mut Criterion) {
+    let texts = notes();
+    let mean = texts.iter().map(|t| t.chars().count()).sum::<usize>() / texts.len();
+    eprintln!("{} notes, mean {mean} chars", texts.len());
+    let scorer =
+        Scorer::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models")).expect("models");
+    pipeline::analyze("预热", false);
+
+    let mut g = c.benchmark_group("pipeline");
+    g.throughput(Throughput::Elements(texts.len() as u64));
+    g.measurement_time(Duration::from_secs(8));
+    g.sample_size(20);
+    g.bench_function("analyze", |b| {
+        b.iter(|| {
+            for t in &texts {
+                std::hint::black_box(pipeline::analyze(t, false));
+            }
+        })
+    });
+    g.bench_function("score_linear", |b| {
+        b.iter(|| {
+            for t in &texts {
+                let a = pipeline::analyze(t, false);
+                std::hint::black_box(scorer.probabilities(&a));
+            }
+        })
+    });
+    g.bench_function("score_explained", |b| {
+        b.iter(|| {
+            for t in &texts {
+                let note = Note {
+                    text: t.clone(),
+                    ..Note::default()
+                };
+                std::hint::black_box(scorer.score(&note));
+            }
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

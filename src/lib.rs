@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod data;
+pub mod engine;
 pub mod eval;
 pub mod model;
 pub mod pipeline;

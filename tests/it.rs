@@ -1,1 +1,7 @@
 //! Integration tests: one binary, one module per area.
+
+mod it {
+    mod check_cli;
+    mod corpus;
+    mod spans;
+}

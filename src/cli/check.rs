@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::signals::{self, Finding, Severity, Signal};
+use anyhow::Context;
+
+use crate::model::{Note, Score, Scorer};
+use crate::signals::{Finding, Severity, Signal};
 use crate::text;
 
 /// Arguments of `adlens check`.
@@ -19,24 +22,63 @@ pub struct CheckArgs {
     /// A purchase link is (or will be) attached to the note.
     #[arg(long)]
     pub has_link: bool,
+    /// Model directory (manifest.json, linear.bin …).
+    #[arg(long, default_value = "models", env = "ADLENS_MODELS")]
+    pub models: std::path::PathBuf,
 }
 
 /// Runs `adlens check`.
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let raw = super::read_text_arg(&args.text)?;
     text::validate(&raw, usize::MAX)?;
-    let n = text::normalize(&raw);
-    let tokens = text::segment(&n);
-    let sigs = signals::detect(&n, &tokens);
-    let findings = signals::compliance(&sigs, args.has_link);
+    let scorer = Scorer::load(&args.models)
+        .with_context(|| format!("loading the models in {}", args.models.display()))?;
+    let score = scorer.score(&Note {
+        id: None,
+        text: raw.clone(),
+        has_link: args.has_link,
+    });
     if args.json {
-        let out = serde_json::json!({ "signals": sigs, "compliance": findings });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        println!("{}", serde_json::to_string_pretty(&score)?);
     } else {
         let colour = std::io::stdout().is_terminal();
-        print!("{}", render(&raw, &sigs, &findings, colour));
+        print!("{}", render_score(&score, colour));
+        print!(
+            "{}",
+            render(&raw, &score.signals, &score.compliance, colour)
+        );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The headline: probability, label, and the features and sentences that drove it.
+pub fn render_score(score: &Score, colour: bool) -> String {
+    let mut out = String::new();
+    let head = format!(
+        "ad_probability {:.3} → {} (threshold {:.3}, model {})",
+        score.ad_probability, score.label, score.threshold, score.model.version
+    );
+    out.push_str(&paint(&head, "1", colour));
+    out.push_str("\n\nContributions (log-odds toward ad)\n");
+    for c in &score.contributions {
+        let at = c
+            .spans
+            .first()
+            .map(|s| format!(" [{}..{})", s.start, s.end))
+            .unwrap_or_default();
+        out.push_str(&format!("  {:+.3}  {}{at}\n", c.contribution, c.feature));
+    }
+    out.push_str("\nSentences that pushed most toward ad\n");
+    for s in score
+        .sentences
+        .iter()
+        .filter(|s| s.contribution > 0.0)
+        .take(3)
+    {
+        out.push_str(&format!("  {:+.3}  {}\n", s.contribution, s.text.trim()));
+    }
+    out.push('\n');
+    out
 }
 
 fn paint(s: &str, code: &str, colour: bool) -> String {

@@ -1,7 +1,10 @@
 //! Command-line interface: `adlens check | score | eval | train | serve | model | trust`.
 
 mod check;
+mod eval;
 mod input;
+mod serve;
+mod train;
 
 use std::process::ExitCode;
 
@@ -24,12 +27,21 @@ pub struct Cli {
 pub enum Command {
     /// Check one note: highlighted cues, their rules, compliance findings.
     Check(check::CheckArgs),
+    /// Train the models on data/notes/train.jsonl, calibrate on dev.jsonl.
+    Train(train::TrainArgs),
+    /// Measure every model on a labelled JSONL file.
+    Eval(eval::EvalArgs),
+    /// Run the HTTP scoring service.
+    Serve(serve::ServeArgs),
 }
 
 /// Runs the parsed command line; the returned code is the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Train(args) => train::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }
 

@@ -155,7 +155,7 @@ pub fn compliance(signals: &[Signal], has_link: bool) -> Vec<Finding> {
         });
     }
 
-    out.sort_by(|a, b| b.severity.cmp(&a.severity));
+    out.sort_by_key(|f| std::cmp::Reverse(f.severity));
     out
 }
 

@@ -119,7 +119,7 @@ pub fn detect(n: &Normalized, tokens: &[Token]) -> Vec<Signal> {
     out.extend(structure::brand_repetition(n, tokens));
 
     apply_context(&mut out);
-    out.sort_by(|a, b| (a.start, a.end, a.kind).cmp(&(b.start, b.end, b.kind)));
+    out.sort_by_key(|s| (s.start, s.end, s.kind));
     out.dedup_by(|b, a| a.kind == b.kind && b.start < a.end);
     out
 }

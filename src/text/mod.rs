@@ -7,7 +7,7 @@ mod normalize;
 mod segment;
 
 pub use normalize::{Entity, EntityKind, Normalized, normalize};
-pub use segment::{Token, segment};
+pub use segment::{Token, segment, warm_up};
 
 /// Errors of the text stage.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

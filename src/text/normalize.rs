@@ -157,11 +157,8 @@ pub fn normalize(original: &str) -> Normalized {
     let mut source: Vec<(u32, u32)> = Vec::with_capacity(original.len());
     // Pending whitespace run: (first char index, has newline).
     let mut ws: Option<(u32, bool)> = None;
-    let mut idx: u32 = 0;
-    for (b, c) in original.char_indices() {
+    for (i, (b, c)) in (0u32..).zip(original.char_indices()) {
         orig_bytes.push(b);
-        let i = idx;
-        idx += 1;
         let Some(c) = fold(c) else { continue };
         if c.is_whitespace() {
             let nl = c == '\n' || c == '\r' || c == '\u{2028}' || c == '\u{2029}';

@@ -1,0 +1,128 @@
+//! `adlens serve`: the HTTP service.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+
+use crate::engine::{Engine, EngineConfig};
+use crate::server::{self, Limits};
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Arguments of `adlens serve`; every flag also reads an `ADLENS_*` variable.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ADLENS_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Most notes in one batch request.
+    #[arg(long, env = "ADLENS_MAX_BATCH", default_value_t = 256)]
+    pub max_batch: usize,
+    /// Most characters in one note.
+    #[arg(long, env = "ADLENS_MAX_CHARS", default_value_t = 20_000)]
+    pub max_chars: usize,
+    /// Largest request body (e.g. 1MiB, 512KiB, 100000).
+    #[arg(long, env = "ADLENS_MAX_BODY", default_value = "1MiB", value_parser = parse_size)]
+    pub max_body: usize,
+    /// Most requests in flight before answering 429.
+    #[arg(long, env = "ADLENS_MAX_CONCURRENT", default_value_t = 512)]
+    pub max_concurrent: usize,
+    /// Do not fetch the encoder when it is missing; run on the linear model.
+    #[arg(long, env = "ADLENS_NO_FETCH")]
+    pub no_fetch: bool,
+    /// Allowed CORS origin (repeat, or `*`); none by default.
+    #[arg(
+        long = "cors-origin",
+        env = "ADLENS_CORS_ORIGIN",
+        value_delimiter = ','
+    )]
+    pub cors_origin: Vec<String>,
+    /// Log format.
+    #[arg(long, env = "ADLENS_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    /// Model directory.
+    #[arg(long, env = "ADLENS_MODELS", default_value = "models")]
+    pub models: PathBuf,
+}
+
+/// Parses `1MiB`, `512KiB`, `2MB`, `100000` into bytes.
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: usize = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size like 1MiB"))?;
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        _ => {
+            return Err(format!(
+                "unknown size unit in `{s}` (use B, KiB, MiB, KB, MB)"
+            ));
+        }
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tower_http=info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// Runs `adlens serve`.
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    init_logging(args.log_format);
+    let limits = Limits {
+        max_batch: args.max_batch,
+        max_chars: args.max_chars,
+        max_body: args.max_body,
+        max_concurrent: args.max_concurrent.max(1),
+    };
+    let cfg = EngineConfig {
+        models: args.models.clone(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(server::serve(
+        args.addr,
+        limits,
+        args.cors_origin,
+        move |_| Ok(Engine::load(&cfg)?),
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1MiB"), Ok(1 << 20));
+        assert_eq!(parse_size("512KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("2000"), Ok(2000));
+        assert!(parse_size("1 parsec").is_err());
+    }
+}

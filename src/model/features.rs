@@ -1,0 +1,386 @@
+//! Feature extraction for the linear model: hashed word unigrams and bigrams,
+//! hashed character 1–3-grams of the normalised text, and a small dense block of
+//! signal and shape features.
+//!
+//! One walker feeds two sinks: a fast one for training and scoring that only keeps
+//! bucket values, and an explaining one that also keeps a readable name and the
+//! original-text spans of every feature, so contributions point at what the user
+//! wrote.
+
+use std::hash::Hasher;
+
+use fnv::FnvHasher;
+
+use crate::pipeline::Analysis;
+use crate::signals::{DisclosureStrength, SignalKind};
+use crate::text::EntityKind;
+
+/// Bits of the feature hash: 2^20 buckets.
+pub const HASH_BITS: u32 = 20;
+/// Number of hashed buckets.
+pub const N_HASHED: usize = 1 << HASH_BITS;
+
+/// Names of the dense features, in index order after the hashed buckets.
+pub const DENSE_NAMES: [&str; 38] = [
+    "signal_count:disclosure",
+    "signal_count:ad_denial",
+    "signal_count:call_to_action",
+    "signal_count:offer",
+    "signal_count:purchase_link",
+    "signal_count:absolute_claim",
+    "signal_count:efficacy_claim",
+    "signal_count:selling_script",
+    "signal_count:brand_repetition",
+    "signal_count:experience",
+    "signal_count:balance",
+    "signal_weight:disclosure",
+    "signal_weight:ad_denial",
+    "signal_weight:call_to_action",
+    "signal_weight:offer",
+    "signal_weight:purchase_link",
+    "signal_weight:absolute_claim",
+    "signal_weight:efficacy_claim",
+    "signal_weight:selling_script",
+    "signal_weight:brand_repetition",
+    "signal_weight:experience",
+    "signal_weight:balance",
+    "disclosure:clear",
+    "disclosure:vague",
+    "signal_weight:total",
+    "shape:log_length",
+    "shape:lines",
+    "shape:emoji_density",
+    "shape:hashtags",
+    "shape:mentions",
+    "shape:digit_share",
+    "shape:latin_share",
+    "shape:exclamations",
+    "shape:questions",
+    "shape:list_lines",
+    "shape:first_person",
+    "shape:second_person",
+    "shape:bias_one",
+];
+
+/// Total feature dimension: hashed buckets then dense features.
+pub const DIM: usize = N_HASHED + DENSE_NAMES.len();
+
+/// A sparse feature vector with sorted, unique indices.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sparse {
+    /// Feature indices, ascending.
+    pub idx: Vec<u32>,
+    /// Values, one per index.
+    pub val: Vec<f32>,
+}
+
+impl Sparse {
+    /// Dot product with a dense weight vector.
+    pub fn dot(&self, w: &[f32]) -> f32 {
+        self.idx
+            .iter()
+            .zip(&self.val)
+            .map(|(&i, &v)| w[i as usize] * v)
+            .sum()
+    }
+
+    /// A dense vector as a sparse one (every index present).
+    pub fn from_dense(v: &[f32]) -> Sparse {
+        Sparse {
+            idx: (0..v.len() as u32).collect(),
+            val: v.to_vec(),
+        }
+    }
+}
+
+/// One feature of one note, with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explained {
+    /// Feature index.
+    pub index: u32,
+    /// Feature value (after normalisation).
+    pub value: f32,
+    /// Readable name: `词:闭眼入`, `字:入手`, `信号:offer`, `形:emoji_density` ….
+    pub name: String,
+    /// Original-text char spans where the feature occurs (may be empty).
+    pub spans: Vec<(usize, usize)>,
+}
+
+fn bucket(prefix: u8, parts: &[&str]) -> u32 {
+    let mut h = FnvHasher::default();
+    h.write_u8(prefix);
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            h.write_u8(0x1f);
+        }
+        h.write(p.as_bytes());
+    }
+    (h.finish() & (N_HASHED as u64 - 1)) as u32
+}
+
+/// Receives hashed n-gram occurrences and dense values.
+trait Sink {
+    fn ngram(&mut self, bucket: u32, name: impl FnOnce() -> String, span: (usize, usize));
+    fn dense(&mut self, i: usize, value: f32, spans: Vec<(usize, usize)>);
+}
+
+fn is_content(word: &str) -> bool {
+    word.chars().any(|c| c.is_alphanumeric() || !c.is_ascii())
+        && !word
+            .chars()
+            .all(|c| c.is_whitespace() || c.is_ascii_punctuation())
+}
+
+fn walk(a: &Analysis, sink: &mut impl Sink) {
+    // Word unigrams and bigrams.
+    let words: Vec<_> = a.tokens.iter().filter(|t| is_content(&t.word)).collect();
+    for (i, t) in words.iter().enumerate() {
+        sink.ngram(
+            bucket(b'w', &[&t.word]),
+            || format!("词:{}", t.word),
+            (t.start, t.end),
+        );
+        if let Some(next) = words.get(i + 1) {
+            sink.ngram(
+                bucket(b'b', &[&t.word, &next.word]),
+                || format!("词组:{}|{}", t.word, next.word),
+                (t.start, next.end),
+            );
+        }
+    }
+    // Character 1–3-grams over the normalised text, skipping whitespace.
+    let n = &a.normalized;
+    let chars: Vec<(usize, char)> = n.text.char_indices().collect();
+    for i in 0..chars.len() {
+        for len in 1..=3 {
+            if i + len > chars.len() {
+                break;
+            }
+            let window = &chars[i..i + len];
+            if window.iter().any(|(_, c)| c.is_whitespace()) {
+                break;
+            }
+            let from = window[0].0;
+            let to = chars.get(i + len).map_or(n.text.len(), |c| c.0);
+            let gram = &n.text[from..to];
+            let (s, e) = n.to_original(i, i + len);
+            sink.ngram(bucket(b'c', &[gram]), || format!("字:{gram}"), (s, e));
+        }
+    }
+
+    // Dense block: signals.
+    let kinds = SignalKind::ALL.len();
+    let mut total = 0.0;
+    for (k, kind) in SignalKind::ALL.iter().enumerate() {
+        let of: Vec<_> = a.signals.iter().filter(|s| s.kind == *kind).collect();
+        if of.is_empty() {
+            continue;
+        }
+        let spans: Vec<_> = of.iter().map(|s| (s.start, s.end)).collect();
+        let weight: f32 = of.iter().map(|s| s.weight).sum();
+        total += weight;
+        sink.dense(k, (1.0 + of.len() as f32).ln(), spans.clone());
+        sink.dense(kinds + k, weight.clamp(-4.0, 4.0), spans);
+    }
+    let disclosure = |want| {
+        a.signals
+            .iter()
+            .filter(|s| s.kind == SignalKind::Disclosure && s.strength == Some(want))
+            .map(|s| (s.start, s.end))
+            .collect::<Vec<_>>()
+    };
+    let clear = disclosure(DisclosureStrength::Clear);
+    if !clear.is_empty() {
+        sink.dense(2 * kinds, 1.0, clear);
+    }
+    let vague = disclosure(DisclosureStrength::Vague);
+    if !vague.is_empty() {
+        sink.dense(2 * kinds + 1, 1.0, vague);
+    }
+    sink.dense(2 * kinds + 2, total.clamp(-6.0, 6.0) / 2.0, Vec::new());
+
+    // Dense block: shape.
+    let base = 2 * kinds + 3;
+    let len = n.len().max(1) as f32;
+    let count = |k| n.entities_of(k).count() as f32;
+    let lines = n.text.lines().filter(|l| !l.trim().is_empty()).count() as f32;
+    let digits = n.text.chars().filter(char::is_ascii_digit).count() as f32;
+    let latin = n.text.chars().filter(char::is_ascii_alphabetic).count() as f32;
+    let excl = n.text.matches('!').count() as f32;
+    let quest = n.text.matches('?').count() as f32;
+    let list_lines = n
+        .text
+        .lines()
+        .filter(|l| {
+            let l = l.trim_start();
+            l.starts_with(|c: char| c.is_ascii_digit() || "①②③④⑤⑥✅✔☑️▪•·-*".contains(c))
+        })
+        .count() as f32;
+    let first = n.text.matches('我').count() as f32;
+    let second = (n.text.matches('你').count()
+        + n.text.matches("姐妹").count()
+        + n.text.matches("宝子").count()
+        + n.text.matches("家人们").count()) as f32;
+    let shape = [
+        len.ln() / 7.0,
+        (1.0 + lines).ln() / 3.0,
+        (count(EntityKind::Emoji) / len * 20.0).min(3.0),
+        (1.0 + count(EntityKind::Hashtag)).ln(),
+        (1.0 + count(EntityKind::Mention)).ln(),
+        digits / len * 5.0,
+        latin / len * 3.0,
+        (1.0 + excl).ln(),
+        (1.0 + quest).ln(),
+        (list_lines / lines.max(1.0)).min(1.0),
+        (first / len * 50.0).min(3.0),
+        (second / len * 50.0).min(3.0),
+        1.0,
+    ];
+    for (i, v) in shape.into_iter().enumerate() {
+        if v != 0.0 {
+            sink.dense(base + i, v, Vec::new());
+        }
+    }
+}
+
+/// Collects the fast path: bucket counts, then sublinear scaling and L2
+/// normalisation of the hashed part.
+#[derive(Default)]
+struct Fast {
+    grams: Vec<(u32, f32)>,
+    dense: Vec<(u32, f32)>,
+}
+
+impl Sink for Fast {
+    fn ngram(&mut self, bucket: u32, _: impl FnOnce() -> String, _: (usize, usize)) {
+        self.grams.push((bucket, 1.0));
+    }
+    fn dense(&mut self, i: usize, value: f32, _: Vec<(usize, usize)>) {
+        self.dense.push(((N_HASHED + i) as u32, value));
+    }
+}
+
+/// Merges repeated buckets: value 1 + ln(count), then L2-normalises them.
+fn merge_grams(mut grams: Vec<(u32, f32)>) -> Vec<(u32, f32)> {
+    grams.sort_unstable_by_key(|g| g.0);
+    let mut out: Vec<(u32, f32)> = Vec::with_capacity(grams.len());
+    for (b, c) in grams {
+        match out.last_mut() {
+            Some(last) if last.0 == b => last.1 += c,
+            _ => out.push((b, c)),
+        }
+    }
+    let mut norm = 0.0;
+    for g in &mut out {
+        g.1 = 1.0 + g.1.ln();
+        norm += g.1 * g.1;
+    }
+    let norm = norm.sqrt().max(1e-6);
+    for g in &mut out {
+        g.1 /= norm;
+    }
+    out
+}
+
+/// The feature vector of an analysed note.
+pub fn extract(a: &Analysis) -> Sparse {
+    let mut sink = Fast::default();
+    walk(a, &mut sink);
+    let mut all = merge_grams(sink.grams);
+    sink.dense.sort_unstable_by_key(|d| d.0);
+    all.extend(sink.dense);
+    let (idx, val) = all.into_iter().unzip();
+    Sparse { idx, val }
+}
+
+#[derive(Default)]
+struct Explaining {
+    grams: Vec<(u32, String, (usize, usize))>,
+    dense: Vec<Explained>,
+}
+
+impl Sink for Explaining {
+    fn ngram(&mut self, bucket: u32, name: impl FnOnce() -> String, span: (usize, usize)) {
+        self.grams.push((bucket, name(), span));
+    }
+    fn dense(&mut self, i: usize, value: f32, spans: Vec<(usize, usize)>) {
+        self.dense.push(Explained {
+            index: (N_HASHED + i) as u32,
+            value,
+            name: format!("特征:{}", DENSE_NAMES[i]),
+            spans,
+        });
+    }
+}
+
+/// The same features as [`extract`], each with a readable name and its spans.
+/// Several n-grams may share a bucket; the first name seen is kept.
+pub fn explain(a: &Analysis) -> Vec<Explained> {
+    let mut sink = Explaining::default();
+    walk(a, &mut sink);
+    let values = merge_grams(sink.grams.iter().map(|g| (g.0, 1.0)).collect());
+    let mut out: Vec<Explained> = values
+        .iter()
+        .map(|&(index, value)| Explained {
+            index,
+            value,
+            name: String::new(),
+            spans: Vec::new(),
+        })
+        .collect();
+    for (bucket, name, span) in sink.grams {
+        let i = values
+            .binary_search_by_key(&bucket, |v| v.0)
+            .expect("every bucket was merged");
+        if out[i].name.is_empty() {
+            out[i].name = name;
+        }
+        out[i].spans.push(span);
+    }
+    sink.dense.sort_unstable_by_key(|d| d.index);
+    out.extend(sink.dense);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::analyze;
+
+    #[test]
+    fn explain_matches_extract() {
+        let a = analyze(
+            "【好物分享】姐妹们闭眼入！！\n到手价¥129，链接在评论区👇🏻 #好物[话题]#",
+            false,
+        );
+        let fast = extract(&a);
+        let slow = explain(&a);
+        assert_eq!(fast.idx.len(), slow.len());
+        for (i, e) in slow.iter().enumerate() {
+            assert_eq!(fast.idx[i], e.index);
+            assert!((fast.val[i] - e.value).abs() < 1e-6);
+        }
+        assert!(fast.idx.windows(2).all(|w| w[0] < w[1]), "sorted, unique");
+        let cta = slow
+            .iter()
+            .find(|e| e.name == "词:闭眼入")
+            .expect("word feature");
+        let chars: Vec<char> = a.normalized.original().chars().collect();
+        let (s, e) = cta.spans[0];
+        assert_eq!(chars[s..e].iter().collect::<String>(), "闭眼入");
+    }
+
+    #[test]
+    fn hashed_part_is_unit_length() {
+        let a = analyze("今天去公园散步，天气很好。", false);
+        let v = extract(&a);
+        let norm: f32 = v
+            .idx
+            .iter()
+            .zip(&v.val)
+            .filter(|(i, _)| (**i as usize) < N_HASHED)
+            .map(|(_, x)| x * x)
+            .sum();
+        assert!((norm - 1.0).abs() < 1e-4);
+    }
+}

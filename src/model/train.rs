@@ -1,0 +1,324 @@
+//! Training: features for every note, L2 strength by k-fold cross-validation on
+//! train, the final fit, Platt calibration and a threshold on dev, and the files in
+//! the model directory. Deterministic for a given seed.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::features::{self, Sparse};
+use super::logistic::{Logistic, Platt, TrainConfig};
+use super::manifest::{Calibrated, DataInfo, LinearInfo, Manifest};
+use super::{ModelError, Scorer, linear};
+use crate::data::{self, LabeledNote};
+use crate::eval::metrics;
+use crate::pipeline;
+
+/// Settings of `adlens train`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainOptions {
+    /// Folder with `train.jsonl` and `dev.jsonl`.
+    pub data_dir: PathBuf,
+    /// Where the model files go.
+    pub out_dir: PathBuf,
+    /// L2 strengths to try.
+    pub l2_grid: Vec<f32>,
+    /// Adam epochs per fit.
+    pub epochs: usize,
+    /// Cross-validation folds.
+    pub folds: usize,
+    /// Seed of the fold assignment.
+    pub seed: u64,
+    /// Use only the first N training notes (for quick checks).
+    pub limit: Option<usize>,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            data_dir: PathBuf::from("data/notes"),
+            out_dir: PathBuf::from("models"),
+            l2_grid: vec![1e-5, 3e-5, 1e-4, 3e-4, 1e-3],
+            epochs: 300,
+            folds: 5,
+            seed: 20_261_125,
+            limit: None,
+        }
+    }
+}
+
+/// Notes turned into model inputs.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Feature vectors.
+    pub rows: Vec<Sparse>,
+    /// 1 for ads, 0 for organic.
+    pub targets: Vec<f32>,
+    /// Keyword-rules margins (sum of signal weights).
+    pub rules: Vec<f32>,
+}
+
+/// Analyses and featurises notes. The model reads only the text: a caller's
+/// `has_link` matters for compliance and trust, not for how ad-like the text reads.
+pub fn prepare(notes: &[LabeledNote]) -> Prepared {
+    let mut out = Prepared {
+        rows: Vec::with_capacity(notes.len()),
+        targets: Vec::with_capacity(notes.len()),
+        rules: Vec::with_capacity(notes.len()),
+    };
+    for n in notes {
+        let a = pipeline::analyze(&n.text, false);
+        out.rows.push(features::extract(&a));
+        out.rules.push(Scorer::rules_margin(&a));
+        out.targets.push(n.label.target());
+    }
+    out
+}
+
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Fold of each row: a seeded shuffle dealt round-robin, so folds are balanced.
+pub fn folds(n: usize, k: usize, seed: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut s = seed;
+    for i in (1..n).rev() {
+        let j = (splitmix(&mut s) % (i as u64 + 1)) as usize;
+        order.swap(i, j);
+    }
+    let mut fold = vec![0; n];
+    for (pos, &i) in order.iter().enumerate() {
+        fold[i] = pos % k;
+    }
+    fold
+}
+
+/// Out-of-fold margins of a model trained with `cfg`: each row scored by the
+/// model that did not see it. Folds run on parallel threads.
+pub fn out_of_fold(
+    rows: &[Sparse],
+    targets: &[f32],
+    dim: usize,
+    cfg: &TrainConfig,
+    fold: &[usize],
+    k: usize,
+) -> Vec<f32> {
+    let per_fold: Vec<Vec<(usize, f32)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..k)
+            .map(|f| {
+                s.spawn(move || {
+                    let (tr, ty): (Vec<&Sparse>, Vec<f32>) = rows
+                        .iter()
+                        .zip(targets)
+                        .zip(fold)
+                        .filter(|(_, g)| **g != f)
+                        .map(|((x, y), _)| (x, *y))
+                        .unzip();
+                    let m = Logistic::train(&tr, &ty, dim, cfg);
+                    rows.iter()
+                        .enumerate()
+                        .filter(|(i, _)| fold[*i] == f)
+                        .map(|(i, x)| (i, m.margin(x)))
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("fold thread"))
+            .collect()
+    });
+    let mut out = vec![0.0; rows.len()];
+    for (i, m) in per_fold.into_iter().flatten() {
+        out[i] = m;
+    }
+    out
+}
+
+fn log_loss(margins: &[f32], targets: &[f32]) -> f32 {
+    let total: f32 = margins
+        .iter()
+        .zip(targets)
+        .map(|(&m, &y)| {
+            let p = super::logistic::sigmoid(m).clamp(1e-7, 1.0 - 1e-7);
+            -(y * p.ln() + (1.0 - y) * (1.0 - p).ln())
+        })
+        .sum();
+    total / margins.len().max(1) as f32
+}
+
+/// A cross-validated fit: the chosen L2, the log-loss per candidate, the out-of-fold
+/// margins at the chosen L2, and the model refitted on all rows.
+#[derive(Debug, Clone)]
+pub struct Fit {
+    /// The final model.
+    pub model: Logistic,
+    /// The L2 strength chosen.
+    pub l2: f32,
+    /// (L2, cross-validated log-loss) per candidate.
+    pub cv: Vec<(f32, f32)>,
+    /// Out-of-fold margins at the chosen L2.
+    pub oof: Vec<f32>,
+}
+
+/// Chooses L2 by k-fold cross-validation, then refits on everything.
+pub fn fit(
+    rows: &[Sparse],
+    targets: &[f32],
+    dim: usize,
+    grid: &[f32],
+    epochs: usize,
+    k: usize,
+    seed: u64,
+) -> Fit {
+    let fold = folds(rows.len(), k, seed);
+    let mut best: Option<(f32, f32, Vec<f32>)> = None;
+    let mut cv = Vec::new();
+    for &l2 in grid {
+        let cfg = TrainConfig {
+            l2,
+            epochs,
+            ..TrainConfig::default()
+        };
+        let oof = out_of_fold(rows, targets, dim, &cfg, &fold, k);
+        let loss = log_loss(&oof, targets);
+        cv.push((l2, loss));
+        if best.as_ref().is_none_or(|b| loss < b.1) {
+            best = Some((l2, loss, oof));
+        }
+    }
+    let (l2, _, oof) = best.expect("a non-empty L2 grid");
+    let refs: Vec<&Sparse> = rows.iter().collect();
+    let cfg = TrainConfig {
+        l2,
+        epochs,
+        ..TrainConfig::default()
+    };
+    Fit {
+        model: Logistic::train(&refs, targets, dim, &cfg),
+        l2,
+        cv,
+        oof,
+    }
+}
+
+/// Platt scaling and a best-F1 threshold on dev margins.
+pub fn calibrate(margins: &[f32], targets: &[f32]) -> Calibrated {
+    let calibration = Platt::fit(margins, targets);
+    let p: Vec<f32> = margins.iter().map(|&m| calibration.apply(m)).collect();
+    let y: Vec<bool> = targets.iter().map(|&t| t > 0.5).collect();
+    let threshold = metrics::best_f1_threshold(&p, &y);
+    Calibrated {
+        calibration,
+        threshold,
+        dev: metrics::compute(&p, &y, threshold),
+    }
+}
+
+/// sha256 of a file, hex.
+pub fn file_sha256(path: &Path) -> Result<String, ModelError> {
+    let bytes = std::fs::read(path).map_err(|e| ModelError::io(path, e))?;
+    Ok(hex(&Sha256::digest(&bytes)))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Trains the rules baseline and the linear model on `train`, calibrates on `dev`.
+pub fn train_linear(
+    train: &[LabeledNote],
+    dev: &[LabeledNote],
+    opts: &TrainOptions,
+    data: DataInfo,
+) -> Result<(Manifest, Logistic, Prepared, Fit), ModelError> {
+    for (name, set) in [("train", train), ("dev", dev)] {
+        let ads = set.iter().filter(|n| n.label == data::Label::Ad).count();
+        if ads == 0 || ads == set.len() {
+            return Err(ModelError::Data(format!("{name} needs both labels")));
+        }
+    }
+    let tr = prepare(train);
+    let dv = prepare(dev);
+    let fit = fit(
+        &tr.rows,
+        &tr.targets,
+        features::DIM,
+        &opts.l2_grid,
+        opts.epochs,
+        opts.folds,
+        opts.seed,
+    );
+    let dev_margins: Vec<f32> = dv.rows.iter().map(|x| fit.model.margin(x)).collect();
+    let calibrated = calibrate(&dev_margins, &dv.targets);
+    let rules = calibrate(&dv.rules, &dv.targets);
+    let nonzero = fit.model.weights.iter().filter(|w| **w != 0.0).count();
+    let short = &data.train_sha256[..8];
+    let manifest = Manifest {
+        version: format!("{}-{short}", manifest_date()),
+        adlens_version: env!("CARGO_PKG_VERSION").into(),
+        created: manifest_date(),
+        data,
+        rules,
+        linear: LinearInfo {
+            file: "linear.bin".into(),
+            hash_bits: features::HASH_BITS,
+            l2: fit.l2,
+            epochs: opts.epochs,
+            cv_log_loss: fit.cv.clone(),
+            nonzero_weights: nonzero,
+            calibrated,
+        },
+        encoder_head: None,
+        ensemble: None,
+    };
+    Ok((manifest, fit.model.clone(), tr, fit))
+}
+
+fn manifest_date() -> String {
+    super::manifest::today()
+}
+
+/// Runs `adlens train` for the linear path: reads the data, trains, writes
+/// `linear.bin` and `manifest.json` into `opts.out_dir`.
+pub fn run_linear(opts: &TrainOptions) -> anyhow::Result<Manifest> {
+    let train_path = opts.data_dir.join("train.jsonl");
+    let dev_path = opts.data_dir.join("dev.jsonl");
+    let mut train = data::read_clean(&train_path)?;
+    let dev = data::read_clean(&dev_path)?;
+    if let Some(n) = opts.limit {
+        train.truncate(n);
+    }
+    let info = DataInfo {
+        train_sha256: file_sha256(&train_path)?,
+        dev_sha256: file_sha256(&dev_path)?,
+        n_train: train.len(),
+        n_dev: dev.len(),
+    };
+    let (manifest, model, _, _) = train_linear(&train, &dev, opts, info)?;
+    std::fs::create_dir_all(&opts.out_dir).map_err(|e| ModelError::io(&opts.out_dir, e))?;
+    linear::save(&model, &opts.out_dir.join(&manifest.linear.file))?;
+    manifest.save(&opts.out_dir)?;
+    Ok(manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_are_balanced_and_seeded() {
+        let f = folds(103, 5, 7);
+        for k in 0..5 {
+            let c = f.iter().filter(|&&x| x == k).count();
+            assert!((20..=21).contains(&c));
+        }
+        assert_eq!(f, folds(103, 5, 7));
+        assert_ne!(f, folds(103, 5, 8));
+    }
+}

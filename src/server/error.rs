@@ -1,0 +1,112 @@
+//! HTTP errors: every failure is `{"error": "<readable>", "error_type": "<code>"}`
+//! with the status that fits.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// The JSON body of every error response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// A readable message.
+    pub error: String,
+    /// A stable machine code: `invalid_json`, `payload_too_large`, `validation`,
+    /// `too_many_requests`, `not_ready`, `not_found`, `method_not_allowed`,
+    /// `unsupported_media_type`, `internal`.
+    pub error_type: String,
+}
+
+/// Errors a handler can return.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The body is not JSON, or has the wrong shape or types.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The request is not `Content-Type: application/json`.
+    #[error("expected a JSON body with Content-Type: application/json")]
+    UnsupportedMediaType,
+    /// The body is larger than the limit.
+    #[error("the request body is larger than the limit of {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The JSON is well-formed but a value is not acceptable.
+    #[error("{0}")]
+    Validation(String),
+    /// Too many requests in flight.
+    #[error("too many requests in flight (limit {limit}); retry shortly")]
+    TooManyRequests {
+        /// The concurrency limit.
+        limit: usize,
+    },
+    /// Models are still loading.
+    #[error("the service is still loading its models")]
+    NotReady,
+    /// No such route.
+    #[error("no route for {0}")]
+    NotFound(String),
+    /// The route exists but not for this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// Something failed inside; the details go to the log, not the client.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// HTTP status and machine code.
+    pub fn status_and_type(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
+            ApiError::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            ApiError::PayloadTooLarge { .. } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+            }
+            ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
+            ApiError::TooManyRequests { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
+            }
+            ApiError::NotReady => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+
+    /// Maps an axum JSON rejection, keeping the body limit in the message.
+    pub fn from_rejection(r: JsonRejection, limit: usize) -> ApiError {
+        match r {
+            JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
+            JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::PayloadTooLarge { limit }
+            }
+            JsonRejection::JsonDataError(e) => ApiError::BadRequest(format!(
+                "the JSON does not have the expected fields and types: {}",
+                e.body_text()
+            )),
+            JsonRejection::JsonSyntaxError(e) => {
+                ApiError::BadRequest(format!("the body is not valid JSON: {}", e.body_text()))
+            }
+            other => ApiError::BadRequest(other.body_text()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, kind) = self.status_and_type();
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(%detail, "internal error");
+        }
+        let body = ErrorBody {
+            error: self.to_string(),
+            error_type: kind.to_owned(),
+        };
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,220 @@
+//! The HTTP service: `POST /v1/score`, `POST /v1/score/batch`, `GET /health`,
+//! `/info`, `/metrics`, `/openapi.json`, `/docs`. Bounded bodies, batch sizes,
+//! text lengths and concurrency; JSON errors everywhere; graceful shutdown.
+
+pub mod error;
+mod metrics;
+pub mod routes;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock, RwLock};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use metrics_exporter_prometheus::PrometheusHandle;
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::engine::Engine;
+pub use error::{ApiError, ErrorBody};
+
+/// Request limits, reported at `/info`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Limits {
+    /// Most notes in one batch request.
+    pub max_batch: usize,
+    /// Most characters in one note.
+    pub max_chars: usize,
+    /// Largest request body in bytes.
+    pub max_body: usize,
+    /// Most requests in flight before 429.
+    pub max_concurrent: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_batch: 256,
+            max_chars: 20_000,
+            max_body: 1 << 20,
+            max_concurrent: 512,
+        }
+    }
+}
+
+/// Shared state of the service.
+pub struct AppState {
+    engine: OnceLock<Arc<Engine>>,
+    status: RwLock<String>,
+    /// Request limits.
+    pub limits: Limits,
+    inflight: Arc<Semaphore>,
+    metrics: PrometheusHandle,
+}
+
+impl AppState {
+    /// A state with no engine yet: `/health` says 503 until [`AppState::set_engine`].
+    pub fn new(limits: Limits) -> Arc<AppState> {
+        Arc::new(AppState {
+            engine: OnceLock::new(),
+            status: RwLock::new("loading models".into()),
+            inflight: Arc::new(Semaphore::new(limits.max_concurrent)),
+            limits,
+            metrics: metrics::handle(),
+        })
+    }
+
+    /// Makes the service ready.
+    pub fn set_engine(&self, engine: Arc<Engine>) {
+        let _ = self.engine.set(engine);
+        self.set_status("ready");
+    }
+
+    /// Updates the loading status shown at `/info`.
+    pub fn set_status(&self, s: &str) {
+        if let Ok(mut st) = self.status.write() {
+            *st = s.to_owned();
+        }
+    }
+
+    /// The loading status.
+    pub fn status(&self) -> String {
+        self.status.read().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// The engine, or 503 while loading.
+    pub fn engine(&self) -> Result<Arc<Engine>, ApiError> {
+        self.engine.get().cloned().ok_or(ApiError::NotReady)
+    }
+}
+
+/// Rejects with 429 when more than `max_concurrent` scoring requests are in flight.
+async fn limit_concurrency(State(app): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    match app.inflight.clone().try_acquire_owned() {
+        Ok(permit) => {
+            let resp = next.run(req).await;
+            drop(permit);
+            resp
+        }
+        Err(_) => ApiError::TooManyRequests {
+            limit: app.limits.max_concurrent,
+        }
+        .into_response(),
+    }
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::Internal("a handler panicked".into()).into_response()
+}
+
+/// The service's router. `cors_origins` empty: no CORS headers; `*`: any origin.
+pub fn router(app: Arc<AppState>, cors_origins: &[String]) -> Router {
+    let scoring = Router::new()
+        .route("/v1/score", post(routes::score))
+        .route("/v1/score/batch", post(routes::score_batch))
+        .route_layer(middleware::from_fn_with_state(
+            app.clone(),
+            limit_concurrency,
+        ));
+    let mut r = Router::new()
+        .merge(scoring)
+        .route("/health", get(routes::health))
+        .route("/info", get(routes::info))
+        .route("/metrics", get(routes::metrics_text))
+        .route("/openapi.json", get(routes::openapi))
+        .route("/docs", get(routes::docs))
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(DefaultBodyLimit::max(app.limits.max_body))
+        .layer(middleware::from_fn(metrics::track))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TraceLayer::new_for_http());
+    if !cors_origins.is_empty() {
+        let origin = if cors_origins.iter().any(|o| o == "*") {
+            AllowOrigin::any()
+        } else {
+            AllowOrigin::list(
+                cors_origins
+                    .iter()
+                    .filter_map(|o| HeaderValue::from_str(o).ok()),
+            )
+        };
+        r = r.layer(
+            CorsLayer::new()
+                .allow_origin(origin)
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::CONTENT_TYPE]),
+        );
+    }
+    r.with_state(app)
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received: finishing in-flight requests");
+}
+
+/// Binds `addr`, loads the engine in the background (503 until ready), serves until
+/// SIGINT/SIGTERM, then drains in-flight requests.
+pub async fn serve(
+    addr: SocketAddr,
+    limits: Limits,
+    cors_origins: Vec<String>,
+    load: impl FnOnce(&AppState) -> anyhow::Result<Engine> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = AppState::new(limits);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!(addr = %listener.local_addr()?, "listening");
+    let loader = app.clone();
+    let loading = tokio::task::spawn_blocking(move || {
+        crate::text::warm_up();
+        match load(&loader) {
+            Ok(engine) => {
+                let engine = Arc::new(engine);
+                for (name, status) in engine.components() {
+                    tracing::info!(component = %name, %status, "model component");
+                }
+                loader.set_engine(engine);
+                tracing::info!("ready");
+                Ok(())
+            }
+            Err(e) => {
+                loader.set_status(&format!("failed to load models: {e:#}"));
+                Err(e)
+            }
+        }
+    });
+    let server =
+        axum::serve(listener, router(app, &cors_origins)).with_graceful_shutdown(shutdown_signal());
+    let server = tokio::spawn(async move { server.await });
+    // A model that cannot load is fatal: exit non-zero with the reason.
+    loading.await??;
+    server.await??;
+    tracing::info!("stopped");
+    Ok(())
+}
