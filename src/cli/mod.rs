@@ -3,6 +3,7 @@
 mod check;
 mod eval;
 mod input;
+mod score;
 mod serve;
 mod train;
 
@@ -31,6 +32,8 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Measure every model on a labelled JSONL file.
     Eval(eval::EvalArgs),
+    /// Score a JSONL or CSV file of notes (streaming, ordered, resumable).
+    Score(score::ScoreArgs),
     /// Run the HTTP scoring service.
     Serve(serve::ServeArgs),
 }
@@ -41,6 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(args),
         Command::Train(args) => train::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Score(args) => score::run(args),
         Command::Serve(args) => serve::run(args),
     }
 }

@@ -99,9 +99,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         max_body: args.max_body,
         max_concurrent: args.max_concurrent.max(1),
     };
-    let cfg = EngineConfig {
-        models: args.models.clone(),
-    };
+    let cfg = EngineConfig::linear_only(args.models.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

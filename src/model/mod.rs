@@ -4,6 +4,7 @@
 
 pub mod encoder;
 pub mod features;
+pub mod head;
 pub mod linear;
 pub mod logistic;
 pub mod manifest;
@@ -14,8 +15,8 @@ use std::path::Path;
 
 pub use manifest::Manifest;
 pub use scorer::{
-    Component, Contribution, ModelInfo, Note, Probabilities, Score, Scorer, Sentence, Span,
-    Timings, default_dir,
+    Component, Contribution, EncoderInput, Example, ModelInfo, Note, Probabilities, Score, Scorer,
+    Sentence, Similar, Span, Timings, default_dir,
 };
 
 /// Errors loading, saving or training models.

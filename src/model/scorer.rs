@@ -5,12 +5,14 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::features::{self, N_HASHED};
+use super::features::{self, N_HASHED, Sparse};
+use super::head::{self, Index};
 use super::logistic::{Logistic, Platt};
 use super::manifest::Manifest;
 use super::{ModelError, linear};
 use crate::pipeline::{self, Analysis};
 use crate::signals::{Finding, Signal};
+use crate::trust::{Priors, TrustEstimate, TrustModel};
 
 /// A note to score.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -130,10 +132,47 @@ pub struct Score {
     pub sentences: Vec<Sentence>,
     /// Whether a link was given or found in the text.
     pub has_link: bool,
+    /// What a purchase link would cost this note in reader trust.
+    #[schema(value_type = Object)]
+    pub trust: TrustEstimate,
+    /// Nearest authentic and ad training notes (needs the encoder; null without).
+    pub similar: Option<Similar>,
     /// The model and its components.
     pub model: ModelInfo,
     /// Time per stage.
     pub timings: Timings,
+}
+
+/// A training note close to the scored one.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Example {
+    /// Id of the training note.
+    pub id: String,
+    /// Cosine similarity of the two embeddings.
+    pub similarity: f32,
+    /// The first characters of the training note.
+    pub snippet: String,
+}
+
+/// The nearest authentic and ad examples, from the encoder.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Similar {
+    /// The 3 nearest organic (authentic) notes.
+    pub organic: Vec<Example>,
+    /// The 3 nearest ads.
+    pub ads: Vec<Example>,
+    /// Mean similarity to the nearest ads minus mean similarity to the nearest
+    /// authentic notes: above 0, the note sits closer to ads.
+    pub authenticity_contrast: f32,
+}
+
+/// What the encoder contributed to one score.
+#[derive(Debug, Clone, Copy)]
+pub enum EncoderInput<'a> {
+    /// The note's embedding, and the time it took.
+    Embedding(&'a [f32], f64),
+    /// No embedding, with the reason (shown in `model.components`).
+    Unavailable(&'a str),
 }
 
 /// Loaded models, ready to score.
@@ -141,6 +180,9 @@ pub struct Score {
 pub struct Scorer {
     manifest: Manifest,
     linear: Logistic,
+    head: Option<Logistic>,
+    index: Option<Index>,
+    trust: TrustModel,
 }
 
 /// The default model directory: `$ADLENS_MODELS`, else `models`.
@@ -153,16 +195,36 @@ fn ms(since: Instant) -> f64 {
 }
 
 impl Scorer {
-    /// Loads the manifest and the linear weights from `dir`.
+    /// Loads the manifest, the linear weights, and (when trained) the encoder head
+    /// and the nearest-examples index from `dir`.
     pub fn load(dir: &Path) -> Result<Scorer, ModelError> {
         let manifest = Manifest::load(dir)?;
         let linear = linear::load(&dir.join(&manifest.linear.file))?;
-        Ok(Scorer { manifest, linear })
+        let head = match &manifest.encoder_head {
+            Some(h) => Some(head::load_head(&dir.join(&h.file))?),
+            None => None,
+        };
+        let index = if head.is_some() {
+            Some(Index::load(dir)?)
+        } else {
+            None
+        };
+        let priors = Priors::builtin().map_err(|e| ModelError::Format {
+            path: "data/trust_priors.toml".into(),
+            why: e.to_string(),
+        })?;
+        Ok(Scorer {
+            manifest,
+            linear,
+            head,
+            index,
+            trust: TrustModel::new(priors),
+        })
     }
 
-    /// Builds a scorer from trained parts.
-    pub fn from_parts(manifest: Manifest, linear: Logistic) -> Scorer {
-        Scorer { manifest, linear }
+    /// True when an encoder head is loaded (the encoder can add to the score).
+    pub fn has_head(&self) -> bool {
+        self.head.is_some()
     }
 
     /// The manifest of the loaded models.
@@ -195,39 +257,108 @@ impl Scorer {
         }
     }
 
-    /// Scores one note with the linear model.
+    /// Calibrated probabilities including the encoder head and the ensemble when an
+    /// embedding is given and a head is loaded.
+    pub fn probabilities_with(&self, a: &Analysis, embedding: Option<&[f32]>) -> Probabilities {
+        let mut p = self.probabilities(a);
+        if let (Some(e), Some(head), Some(info)) =
+            (embedding, &self.head, &self.manifest.encoder_head)
+        {
+            let x = Sparse::from_dense(e);
+            let head_margin = head.margin(&x);
+            p.head = Some(info.calibrated.calibration.apply(head_margin));
+            if let Some(ens) = &self.manifest.ensemble {
+                let z = ens.weights[0] * self.linear_margin(a)
+                    + ens.weights[1] * head_margin
+                    + ens.weights[2];
+                p.ensemble = Some(ens.calibrated.calibration.apply(z));
+            }
+        }
+        p
+    }
+
+    /// Scores one note with the linear model only.
     pub fn score(&self, note: &Note) -> Score {
+        self.score_with(note, EncoderInput::Unavailable("encoder not requested"))
+    }
+
+    /// Scores one note; with an embedding, the encoder head and the ensemble join in
+    /// and nearest examples are reported.
+    pub fn score_with(&self, note: &Note, enc: EncoderInput<'_>) -> Score {
         let t0 = Instant::now();
         let a = pipeline::analyze(&note.text, note.has_link);
         let text_ms = ms(t0);
         let t1 = Instant::now();
-        let probs = self.probabilities(&a);
-        let cal = &self.manifest.linear.calibrated;
-        let (contributions, sentences) = explain(&a, &self.linear, cal.calibration);
+        let (embedding, encoder_ms, why) = match enc {
+            EncoderInput::Embedding(e, ms) => (Some(e), ms, None),
+            EncoderInput::Unavailable(why) => (None, 0.0, Some(why)),
+        };
+        let probs = self.probabilities_with(&a, embedding);
+        let lin = &self.manifest.linear.calibrated;
+        let (contributions, sentences) = explain(&a, &self.linear, lin.calibration);
         let linear_ms = ms(t1);
-        let p = probs.linear;
-        let components = vec![
-            Component {
-                name: "linear".into(),
-                ad_probability: Some(p),
-                status: "used".into(),
-            },
+        let unavailable = |what: &str| match why {
+            Some(w) => format!("unavailable: {w}"),
+            None => format!("unavailable: {what}"),
+        };
+        let mut components = vec![
             Component {
                 name: "rules".into(),
                 ad_probability: Some(probs.rules),
                 status: "reported".into(),
             },
+            Component {
+                name: "linear".into(),
+                ad_probability: Some(probs.linear),
+                status: if probs.ensemble.is_some() {
+                    "reported"
+                } else {
+                    "used"
+                }
+                .into(),
+            },
+            Component {
+                name: "encoder_head".into(),
+                ad_probability: probs.head,
+                status: if probs.head.is_some() {
+                    "reported".into()
+                } else {
+                    unavailable("no encoder head in the model directory")
+                },
+            },
         ];
+        let (p, threshold) = match (probs.ensemble, &self.manifest.ensemble) {
+            (Some(p), Some(e)) => (p, e.calibrated.threshold),
+            _ => (probs.linear, lin.threshold),
+        };
+        components.push(Component {
+            name: "ensemble".into(),
+            ad_probability: probs.ensemble,
+            status: if probs.ensemble.is_some() {
+                "used".into()
+            } else {
+                unavailable("no ensemble in the model directory")
+            },
+        });
+        let similar = match (embedding, &self.index) {
+            (Some(e), Some(idx)) => Some(similar(idx, e)),
+            _ => None,
+        };
+        let t2 = Instant::now();
+        let trust = self.trust.estimate(p, &a.signals, a.has_link);
+        let trust_ms = ms(t2);
         Score {
             id: note.id.clone(),
             ad_probability: p,
-            label: if p >= cal.threshold { "ad" } else { "organic" }.into(),
-            threshold: cal.threshold,
+            label: if p >= threshold { "ad" } else { "organic" }.into(),
+            threshold,
             has_link: a.has_link,
             signals: a.signals,
             compliance: a.compliance,
             contributions,
             sentences,
+            trust,
+            similar,
             model: ModelInfo {
                 version: self.manifest.version.clone(),
                 components,
@@ -235,11 +366,30 @@ impl Scorer {
             timings: Timings {
                 text_ms,
                 linear_ms,
-                encoder_ms: 0.0,
-                trust_ms: 0.0,
-                total_ms: ms(t0),
+                encoder_ms,
+                trust_ms,
+                total_ms: ms(t0) + encoder_ms,
             },
         }
+    }
+}
+
+fn similar(idx: &Index, e: &[f32]) -> Similar {
+    let (organic, ads) = idx.nearest(e, 3);
+    let to_examples = |v: &[(usize, f32)]| -> Vec<Example> {
+        v.iter()
+            .map(|&(i, sim)| Example {
+                id: idx.entries[i].id.clone(),
+                similarity: sim,
+                snippet: idx.entries[i].snippet.clone(),
+            })
+            .collect()
+    };
+    let mean = |v: &[(usize, f32)]| v.iter().map(|x| x.1).sum::<f32>() / v.len().max(1) as f32;
+    Similar {
+        authenticity_contrast: mean(&ads) - mean(&organic),
+        organic: to_examples(&organic),
+        ads: to_examples(&ads),
     }
 }
 

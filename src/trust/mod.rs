@@ -1,1 +1,45 @@
-//! Trust-penalty estimate (being written).
+//! Trust-penalty estimate: what attaching a purchase link will cost a note in
+//! reader trust, with an interval and the reasons.
+//!
+//! Readers discount what they recognise as advertising. The model: the credibility
+//! penalty applies in proportion to the chance readers recognise the note as an
+//! ad; a purchase link makes the 广告 label a legal duty (互联网广告管理办法 Art. 9)
+//! and recognition certain; one-sided praise and absolute claims amplify the
+//! penalty; real drawbacks, specific first-person experience and honest disclosure
+//! dampen it. Coefficients and their sources live in `data/trust_priors.toml`;
+//! `docs/trust-penalty.md` explains them.
+
+mod estimate;
+mod plot;
+mod priors;
+
+pub use estimate::{Driver, Interval, TrustEstimate, TrustModel};
+pub use plot::plot_svg;
+pub use priors::{Prior, Priors};
+
+/// Errors of the trust stage.
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    /// The priors file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The priors are not valid TOML of the expected shape.
+    #[error("trust priors: {0}")]
+    Parse(String),
+    /// A prior has a bad value.
+    #[error("trust prior `{key}`: {why}")]
+    Invalid {
+        /// The prior's key.
+        key: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// The plot could not be drawn.
+    #[error("cannot draw the trust plot: {0}")]
+    Plot(String),
+}

@@ -1,0 +1,100 @@
+//! `adlens serve` as a real process: it answers on a loopback port, and SIGTERM while
+//! requests are in flight loses none of them.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One HTTP/1.1 request over a fresh connection; returns (status, body).
+fn request(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(60)))?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|x| x.1.to_owned())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+#[test]
+fn sigterm_drains_in_flight_requests() {
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_adlens"))
+        .args([
+            "serve",
+            "--no-fetch",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start adlens serve");
+    let started = Instant::now();
+    loop {
+        if let Ok((200, _)) = request(port, "GET", "/health", "") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "never became healthy"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (status, body) = request(
+        port,
+        "POST",
+        "/v1/score",
+        r#"{"text":"姐妹们闭眼入，链接在评论区"}"#,
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("ad_probability"));
+
+    // Long notes keep the requests busy while the signal arrives.
+    let note = "周末带娃去了新开的亲子餐厅，环境不错，菜品一般，价格偏贵。".repeat(300);
+    let body =
+        serde_json::json!({ "notes": vec![serde_json::json!({"text": note}); 40] }).to_string();
+    let clients: Vec<_> = (0..6)
+        .map(|_| {
+            let body = body.clone();
+            std::thread::spawn(move || request(port, "POST", "/v1/score/batch", &body))
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    for c in clients {
+        let (status, body) = c.join().unwrap().expect("request completed");
+        assert_eq!(status, 200, "an in-flight request was lost: {body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["results"].as_array().unwrap().len(), 40);
+    }
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "exit status {exit:?}");
+}
