@@ -98,29 +98,24 @@ def main():
         clusters[find(i)].append(i)
     merged = sum(1 for c in clusters.values() if len(c) > 1)
 
-    # Stratify clusters by the stratum of their first member.
+    # Stratify by (label, subtype); inside a stratum, order clusters by category so a
+    # repeating 20-slot pattern (14 train, 3 dev, 3 test) spreads every category
+    # over the three splits.
+    pattern = ["train", "test", "train", "dev", "train", "train", "test", "train", "dev", "train",
+               "train", "train", "test", "train", "dev", "train", "train", "train", "train", "train"]
     strata = collections.defaultdict(list)
     for members in clusters.values():
         o = notes[members[0]]
-        strata[(o["label"], o["subtype"], o["category"])].append(members)
+        strata[(o["label"], o["subtype"])].append(members)
     rng = random.Random(args.seed)
     split_of = {}
     for key in sorted(strata):
         cl = sorted(strata[key], key=lambda m: hashlib.sha256(notes[m[0]]["text"].encode()).hexdigest())
         rng.shuffle(cl)
-        n = sum(len(c) for c in cl)
-        n_dev = round(n * 0.15)
-        n_test = round(n * 0.15)
-        filled = {"test": 0, "dev": 0}
-        for c in cl:
-            if filled["test"] < n_test:
-                s = "test"
-            elif filled["dev"] < n_dev:
-                s = "dev"
-            else:
-                s = "train"
-            if s != "train":
-                filled[s] += len(c)
+        cl.sort(key=lambda m: CATEGORIES.index(notes[m[0]]["category"]))
+        offset = rng.randrange(len(pattern))
+        for k, c in enumerate(cl):
+            s = pattern[(k + offset) % len(pattern)]
             for i in c:
                 split_of[i] = s
 

