@@ -6,6 +6,7 @@ mod input;
 mod score;
 mod serve;
 mod train;
+mod trust;
 
 use std::process::ExitCode;
 
@@ -36,6 +37,8 @@ pub enum Command {
     Score(score::ScoreArgs),
     /// Run the HTTP scoring service.
     Serve(serve::ServeArgs),
+    /// Trust-penalty model: plot, check priors.
+    Trust(trust::TrustArgs),
 }
 
 /// Runs the parsed command line; the returned code is the process exit code.
@@ -46,6 +49,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(args) => eval::run(args),
         Command::Score(args) => score::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Trust(args) => trust::run(args),
     }
 }
 

@@ -90,14 +90,17 @@ impl TrustModel {
     }
 
     /// Recognition as the note stands; `end` picks the low/mid/high prior.
-    fn recognition(&self, p: f32, clear: bool, vague: bool, end: End) -> f32 {
-        if clear {
+    fn recognition(&self, p: f32, m: &Moderators, vague: bool, end: End) -> f32 {
+        if m.clear {
             return 1.0;
         }
         let pr = &self.priors;
         let floor = pick(&pr.recognition_floor, end);
         let full = pick(&pr.recognition_undisclosed, end);
-        let r = floor + (full - floor) * p.clamp(0.0, 1.0);
+        let mut r = floor + (full - floor) * p.clamp(0.0, 1.0);
+        if m.overt {
+            r += (1.0 - r) * pick(&pr.recognition_overt_cues, end);
+        }
         if vague {
             r.max(pick(&pr.recognition_vague_label, end))
         } else {
@@ -154,9 +157,9 @@ impl TrustModel {
         let penalty = |rec: f32, end: End, mult_end: End| {
             rec * pick(&pr.credibility_penalty, end) * self.multiplier(&m, mult_end)
         };
-        let rec_now = self.recognition(p, clear, vague, End::Mid);
-        let rec_now_low = self.recognition(p, clear, vague, End::Low);
-        let rec_now_high = self.recognition(p, clear, vague, End::High);
+        let rec_now = self.recognition(p, &m, vague, End::Mid);
+        let rec_now_low = self.recognition(p, &m, vague, End::Low);
+        let rec_now_high = self.recognition(p, &m, vague, End::High);
 
         // With the link, the label is mandatory and recognition certain.
         let with_mid = penalty(1.0, End::Mid, End::Mid);
@@ -201,6 +204,12 @@ impl TrustModel {
             driver: "recognition_now".into(),
             effect: rec_now,
         }];
+        if m.overt {
+            drivers.push(Driver {
+                driver: "overt_commercial_cues".into(),
+                effect: pr.recognition_overt_cues.value,
+            });
+        }
         let mut add = |on: bool, name: &str, prior: &Prior| {
             if on {
                 drivers.push(Driver {
@@ -237,6 +246,7 @@ impl TrustModel {
 
 /// Content features that scale the penalty.
 struct Moderators {
+    overt: bool,
     one_sided: bool,
     balance: bool,
     experience: bool,
@@ -262,6 +272,9 @@ impl Moderators {
             })
             .count();
         Moderators {
+            overt: has(signals, SignalKind::Offer)
+                || has(signals, SignalKind::CallToAction)
+                || has(signals, SignalKind::PurchaseLink),
             one_sided: !balance && selling > 0,
             balance,
             experience: has(signals, SignalKind::Experience),
@@ -409,6 +422,17 @@ mod tests {
         let adlike = m.estimate(0.95, &[], true);
         assert!(authentic.link_cost.estimate > adlike.link_cost.estimate);
         assert!(authentic.label_required && adlike.label_required);
+    }
+
+    #[test]
+    fn overt_selling_cues_mean_the_link_adds_less() {
+        let m = model();
+        let soft = m.estimate(0.8, &[sig(SignalKind::Experience, None)], true);
+        let overt = m.estimate(0.8, &[sig(SignalKind::Experience, None), sig(SignalKind::Offer, None)], true);
+        assert!(overt.recognition_now > soft.recognition_now);
+        // The offer also makes it one-sided (a larger penalty), yet the link adds
+        // less because readers already see the ad.
+        assert!(overt.link_cost.estimate < soft.link_cost.estimate);
     }
 
     #[test]

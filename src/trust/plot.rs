@@ -28,79 +28,55 @@ pub fn plot_svg(model: &TrustModel, path: &Path) -> Result<(), TrustError> {
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
-            "Credibility penalty (d) vs ad probability",
-            ("sans-serif", 20),
+            "Credibility loss (-d) vs ad probability: without a link (thin) and with one (thick)",
+            ("sans-serif", 16),
         )
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(55)
-        .build_cartesian_2d(0.0f32..1.0, -0.5f32..0.05)
+        .build_cartesian_2d(0.0f32..1.0, 0.0f32..0.5)
         .map_err(|e| err(&e))?;
     chart
         .configure_mesh()
         .x_desc("calibrated ad probability")
-        .y_desc("change in credibility (d)")
+        .y_desc("credibility loss (-d)")
         .draw()
         .map_err(|e| err(&e))?;
-    let plain = vec![signal(SignalKind::Offer)];
-    let balanced = vec![
-        signal(SignalKind::Offer),
-        signal(SignalKind::Balance),
-        signal(SignalKind::Experience),
-    ];
+    let soft = vec![signal(SignalKind::SellingScript)];
+    let overt = vec![signal(SignalKind::Offer), signal(SignalKind::CallToAction)];
+    let balanced = vec![signal(SignalKind::Balance), signal(SignalKind::Experience)];
     let xs: Vec<f32> = (0..=50).map(|i| i as f32 / 50.0).collect();
-    let series: [(&str, &Vec<Signal>, bool, RGBColor); 4] = [
-        (
-            "one-sided, without link",
-            &plain,
-            false,
-            RGBColor(214, 39, 40),
-        ),
-        (
-            "one-sided, with link",
-            &plain,
-            true,
-            RGBColor(255, 152, 150),
-        ),
-        (
-            "balanced + experience, without link",
-            &balanced,
-            false,
-            RGBColor(31, 119, 180),
-        ),
-        (
-            "balanced + experience, with link",
-            &balanced,
-            true,
-            RGBColor(174, 199, 232),
-        ),
+    let kinds: [(&str, &Vec<Signal>, RGBColor); 3] = [
+        ("one-sided, no overt cues", &soft, RGBColor(214, 39, 40)),
+        ("overt selling (coupon, CTA)", &overt, RGBColor(255, 127, 14)),
+        ("balanced first-person", &balanced, RGBColor(31, 119, 180)),
     ];
-    for (name, sigs, link, colour) in series {
-        let pts: Vec<(f32, f32)> = xs
-            .iter()
-            .map(|&p| {
-                let e = model.estimate(p, sigs, link);
-                let y = if link {
-                    e.credibility_delta.estimate
-                } else {
-                    e.credibility_delta.estimate + e.link_cost.estimate
-                };
-                (p, y)
-            })
-            .collect();
-        chart
-            .draw_series(LineSeries::new(pts, colour.stroke_width(3)))
-            .map_err(|e| err(&e))?
-            .label(name)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3))
-            });
+    for (name, sigs, colour) in kinds {
+        for link in [false, true] {
+            let pts: Vec<(f32, f32)> = xs
+                .iter()
+                .map(|&p| {
+                    let e = model.estimate(p, sigs, true);
+                    let with = -e.credibility_delta.estimate;
+                    (p, if link { with } else { with - e.link_cost.estimate })
+                })
+                .collect();
+            let width = if link { 3 } else { 1 };
+            let s = chart
+                .draw_series(LineSeries::new(pts, colour.stroke_width(width)))
+                .map_err(|e| err(&e))?;
+            if link {
+                s.label(name).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3))
+                });
+            }
+        }
     }
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK.mix(0.3))
-        .position(SeriesLabelPosition::LowerLeft)
+        .position(SeriesLabelPosition::UpperRight)
         .draw()
         .map_err(|e| err(&e))?;
     root.present().map_err(|e| err(&e))?;

@@ -30,6 +30,8 @@ pub struct Priors {
     pub recognition_undisclosed: Prior,
     /// Recognition of a note that reads fully authentic.
     pub recognition_floor: Prior,
+    /// Extra recognition from overt commercial cues.
+    pub recognition_overt_cues: Prior,
     /// Recognition under a vague label.
     pub recognition_vague_label: Prior,
     /// Credibility change once recognised (d).
@@ -91,7 +93,7 @@ impl Priors {
         toml::to_string(self).expect("priors serialise")
     }
 
-    fn all(&self) -> [(&'static str, &Prior, Range); 12] {
+    fn all(&self) -> [(&'static str, &Prior, Range); 13] {
         use Range::*;
         [
             (
@@ -100,6 +102,11 @@ impl Priors {
                 Probability,
             ),
             ("recognition_floor", &self.recognition_floor, Probability),
+            (
+                "recognition_overt_cues",
+                &self.recognition_overt_cues,
+                Probability,
+            ),
             (
                 "recognition_vague_label",
                 &self.recognition_vague_label,

@@ -250,6 +250,11 @@ fn fetch_into(out: &Path) -> Result<(), EncoderError> {
     drop(tensors);
     write(&out.join(TOKENIZER_FILE), &tokenizer)?;
     write(&out.join(CONFIG_FILE), CONFIG_JSON.as_bytes())?;
+    // safetensors creates its file owner-only; give it the usual permissions.
+    let perms = fs::metadata(out.join(CONFIG_FILE))
+        .map_err(|e| EncoderError::io(out, e))?
+        .permissions();
+    fs::set_permissions(&model_path, perms).map_err(|e| EncoderError::io(&model_path, e))?;
 
     let mut files = BTreeMap::new();
     for file in [MODEL_FILE, TOKENIZER_FILE, CONFIG_FILE] {

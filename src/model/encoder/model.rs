@@ -1,0 +1,305 @@
+//! [`Encoder`]: tokenizer + candle `BertModel` + masked mean pooling + L2 norm.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use serde::Deserialize;
+use tokenizers::{
+    PaddingDirection, PaddingParams, PaddingStrategy, Tokenizer, TruncationParams,
+};
+
+use super::fetch::ModelFiles;
+use super::{DIM, EncoderError};
+
+/// Most tokens per input, `<s>` and `</s>` included (the position table has 512 rows).
+pub const MAX_TOKENS: usize = 512;
+
+/// Prefix for documents (what adlens embeds: notes).
+pub const PASSAGE_PREFIX: &str = "passage: ";
+
+/// Prefix for queries (E5's other side; also its choice for symmetric tasks).
+pub const QUERY_PREFIX: &str = "query: ";
+
+/// `<pad>` in the XLM-R vocabulary.
+const PAD_ID: u32 = 1;
+
+/// multilingual-e5-small on the CPU.
+pub struct Encoder {
+    model: BertModel,
+    tokenizer: Tokenizer,
+    device: Device,
+    model_sha256: String,
+}
+
+impl std::fmt::Debug for Encoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encoder")
+            .field("model_sha256", &self.model_sha256)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Encoder {
+    /// Loads the tokenizer (truncating to [`MAX_TOKENS`], padding right with
+    /// `<pad>` = 1) and the f32 weights of a verified model directory.
+    pub fn load(files: &ModelFiles) -> Result<Encoder, EncoderError> {
+        let device = Device::Cpu;
+        let config_text =
+            std::fs::read_to_string(&files.config).map_err(|e| EncoderError::io(&files.config, e))?;
+        let config: Config =
+            serde_json::from_str(&config_text).map_err(|e| EncoderError::Malformed {
+                file: files.config.display().to_string(),
+                why: e.to_string(),
+            })?;
+        let tensors = load_safetensors(&files.weights, &device, &|_| true)?;
+        let model = BertModel::load(VarBuilder::from_tensors(tensors, DType::F32, &device), &config)?;
+
+        let tok_err = |e: tokenizers::Error| EncoderError::Tokenizer(e.to_string());
+        let mut tokenizer = Tokenizer::from_file(&files.tokenizer).map_err(tok_err)?;
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: MAX_TOKENS,
+                ..TruncationParams::default()
+            }))
+            .map_err(tok_err)?;
+        tokenizer.with_padding(Some(PaddingParams {
+            strategy: PaddingStrategy::BatchLongest,
+            direction: PaddingDirection::Right,
+            pad_to_multiple_of: None,
+            pad_id: PAD_ID,
+            pad_type_id: 0,
+            pad_token: "<pad>".into(),
+        }));
+        Ok(Encoder {
+            model,
+            tokenizer,
+            device,
+            model_sha256: files.model_sha256().to_owned(),
+        })
+    }
+
+    /// Embeds notes (each prefixed with [`PASSAGE_PREFIX`]) as one padded batch:
+    /// unit vectors of [`DIM`] floats, in input order.
+    pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EncoderError> {
+        self.embed_with_prefix(PASSAGE_PREFIX, texts)
+    }
+
+    /// Embeds `prefix + text` for each text as one padded batch.
+    pub fn embed_with_prefix(
+        &self,
+        prefix: &str,
+        texts: &[&str],
+    ) -> Result<Vec<Vec<f32>>, EncoderError> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = self.tokenize(prefix, texts)?;
+        let refs: Vec<&[u32]> = ids.iter().map(Vec::as_slice).collect();
+        self.embed_ids(&refs)
+    }
+
+    /// Tokens the model sees for a note (prefix, `<s>` and `</s>` included, at
+    /// most [`MAX_TOKENS`]); [`MAX_TOKENS`] if the text cannot be tokenised.
+    pub fn count_tokens(&self, text: &str) -> usize {
+        self.tokenizer
+            .encode(format!("{PASSAGE_PREFIX}{text}"), true)
+            .map_or(MAX_TOKENS, |e| e.len())
+    }
+
+    /// The input ids for `text` exactly as given (no prefix added), with `<s>` and
+    /// `</s>`, truncated to [`MAX_TOKENS`].
+    pub fn token_ids(&self, text: &str) -> Result<Vec<u32>, EncoderError> {
+        let mut ids = self.tokenize("", &[text])?;
+        Ok(ids.pop().unwrap_or_default())
+    }
+
+    /// sha256 of the weights file this encoder was loaded from.
+    pub fn model_sha256(&self) -> &str {
+        &self.model_sha256
+    }
+
+    /// The unpadded input ids of `prefix + text` for each text.
+    pub(crate) fn tokenize(
+        &self,
+        prefix: &str,
+        texts: &[&str],
+    ) -> Result<Vec<Vec<u32>>, EncoderError> {
+        let mut out = Vec::with_capacity(texts.len());
+        // Chunks bound the padding the tokenizer adds (to the longest of each call).
+        for chunk in texts.chunks(64) {
+            let inputs: Vec<String> = chunk.iter().map(|t| format!("{prefix}{t}")).collect();
+            let encodings = self
+                .tokenizer
+                .encode_batch(inputs, true)
+                .map_err(|e| EncoderError::Tokenizer(e.to_string()))?;
+            out.extend(encodings.iter().map(|e| {
+                let real = e.get_attention_mask().iter().filter(|&&m| m == 1).count();
+                e.get_ids()[..real].to_vec()
+            }));
+        }
+        Ok(out)
+    }
+
+    /// Runs one right-padded batch of id sequences and pools each row.
+    pub(crate) fn embed_ids(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>, EncoderError> {
+        let n = batch.len();
+        let len = batch.iter().map(|s| s.len()).max().unwrap_or(0);
+        if n == 0 || len == 0 {
+            return Ok(vec![Vec::new(); n]);
+        }
+        let _span = tracing::debug_span!("encoder_batch", n, len).entered();
+        let mut ids = Vec::with_capacity(n * len);
+        let mut mask = Vec::with_capacity(n * len);
+        for seq in batch {
+            ids.extend_from_slice(seq);
+            ids.resize(ids.len() + len - seq.len(), PAD_ID);
+            mask.resize(mask.len() + seq.len(), 1u32);
+            mask.resize(mask.len() + len - seq.len(), 0u32);
+        }
+        let ids = Tensor::from_vec(ids, (n, len), &self.device)?;
+        let types = ids.zeros_like()?;
+        let mask = Tensor::from_vec(mask, (n, len), &self.device)?;
+        let hidden = self.model.forward(&ids, &types, Some(&mask))?; // [n, len, DIM]
+
+        // Mean over the real tokens (<s>, prefix and </s> included), then L2 norm.
+        let weights = mask.to_dtype(DType::F32)?.unsqueeze(2)?; // [n, len, 1]
+        let summed = hidden.broadcast_mul(&weights)?.sum(1)?; // [n, DIM]
+        let mean = summed.broadcast_div(&weights.sum(1)?)?;
+        let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?;
+        let out: Vec<Vec<f32>> = mean.broadcast_div(&norm)?.to_vec2()?;
+        debug_assert!(out.iter().all(|v| v.len() == DIM));
+        Ok(out)
+    }
+}
+
+/// One entry of a safetensors header.
+#[derive(Deserialize)]
+struct TensorInfo {
+    dtype: String,
+    shape: Vec<usize>,
+    data_offsets: (usize, usize),
+}
+
+/// Reads an all-F32 safetensors file tensor by tensor, converting through a small
+/// buffer, so loading needs the weights' size in memory once (not twice, as reading
+/// the whole file first would) and no mmap (the crate forbids `unsafe`).
+/// Only the tensors whose name passes `keep` are read.
+pub(crate) fn load_safetensors(
+    path: &Path,
+    device: &Device,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<HashMap<String, Tensor>, EncoderError> {
+    let io = |e| EncoderError::io(path, e);
+    let bad = |why: String| EncoderError::Malformed {
+        file: path.display().to_string(),
+        why,
+    };
+    let mut file = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
+    let file_len = file.get_ref().metadata().map_err(io)?.len();
+    let mut len8 = [0u8; 8];
+    file.read_exact(&mut len8).map_err(io)?;
+    let header_len = u64::from_le_bytes(len8);
+    if header_len > 100_000_000 || 8 + header_len > file_len {
+        return Err(bad(format!("header length {header_len}")));
+    }
+    let mut header = vec![0u8; header_len as usize];
+    file.read_exact(&mut header).map_err(io)?;
+    let mut table: HashMap<String, serde_json::Value> =
+        serde_json::from_slice(&header).map_err(|e| bad(e.to_string()))?;
+    table.retain(|name, _| name != "__metadata__" && keep(name));
+    let mut infos: Vec<(String, TensorInfo)> = table
+        .into_iter()
+        .map(|(name, v)| Ok((name, serde_json::from_value(v).map_err(|e| bad(e.to_string()))?)))
+        .collect::<Result<_, EncoderError>>()?;
+    infos.sort_by_key(|(_, info)| info.data_offsets.0);
+
+    let data_start = 8 + header_len;
+    let mut out = HashMap::with_capacity(infos.len());
+    let mut chunk = vec![0u8; 1 << 20];
+    for (name, info) in infos {
+        let (begin, end) = info.data_offsets;
+        let n: usize = info.shape.iter().product();
+        if info.dtype != "F32" || end < begin || end - begin != 4 * n {
+            return Err(bad(format!(
+                "{name}: {} {:?} at {begin}..{end}",
+                info.dtype, info.shape
+            )));
+        }
+        if data_start + end as u64 > file_len {
+            return Err(bad(format!("{name} runs past the end of the file")));
+        }
+        file.seek(SeekFrom::Start(data_start + begin as u64)).map_err(io)?;
+        let mut values = Vec::with_capacity(n);
+        let mut left = 4 * n;
+        while left > 0 {
+            let take = left.min(chunk.len());
+            file.read_exact(&mut chunk[..take]).map_err(io)?;
+            values.extend(
+                chunk[..take]
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            );
+            left -= take;
+        }
+        out.insert(name, Tensor::from_vec(values, info.shape, device)?);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The model directory for tests (fetched when absent).
+    fn test_files() -> ModelFiles {
+        let dir = std::env::var_os("ADLENS_MODEL_DIR").map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("models/e5-small"),
+            std::path::PathBuf::from,
+        );
+        super::super::fetch::ensure(&dir, true).expect("encoder files")
+    }
+
+    /// The converted weights carry the dequantised values of notes §4.
+    #[test]
+    fn converted_weights_match_reference_values() {
+        let files = test_files();
+        let wanted = [
+            "embeddings.word_embeddings.weight",
+            "embeddings.position_embeddings.weight",
+            "encoder.layer.0.attention.self.query.weight",
+            "encoder.layer.11.output.dense.weight",
+        ];
+        let t = load_safetensors(&files.weights, &Device::Cpu, &|n| wanted.contains(&n)).unwrap();
+        assert_eq!(t.len(), 4);
+        let row = |name: &str, r: usize| -> Vec<f32> { t[name].get(r).unwrap().to_vec1().unwrap() };
+        let close = |got: &[f32], want: &[f32]| {
+            assert!(
+                got.iter().zip(want).all(|(g, w)| (g - w).abs() < 1e-6),
+                "{got:?} vs {want:?}"
+            );
+        };
+        let q = row(wanted[2], 0);
+        close(&q[..4], &[0.080_627_4, -0.080_627_4, -0.080_627_4, -0.322_509_8]);
+        close(&q[16..18], &[-0.161_254_9, 0.241_882_3]);
+        close(&row(wanted[0], 0)[..4], &[0.0, 0.0, 0.0, -0.132_568_4]);
+        close(
+            &row(wanted[1], 0)[..4],
+            &[-0.013_183_6, 0.002_775_2, -0.016_708_4, -0.157_104_5],
+        );
+        let sums = |name: &str| -> (f64, f64) {
+            let v: Vec<f32> = t[name].flatten_all().unwrap().to_vec1().unwrap();
+            v.iter()
+                .fold((0.0, 0.0), |(s, a), &x| (s + f64::from(x), a + f64::from(x).abs()))
+        };
+        let (s, a) = sums(wanted[0]);
+        assert!((s + 11_816.895_197).abs() < 1e-3 && (a - 6_180_256.325_085).abs() < 1e-2, "{s} {a}");
+        assert!((sums(wanted[2]).0 - 30.591_766).abs() < 1e-5);
+        assert!((sums(wanted[3]).0 - 10.443_516).abs() < 1e-5);
+        assert_eq!(t[wanted[0]].dims(), &[250_037, 384]);
+    }
+}
