@@ -26,8 +26,8 @@ fn encoder() -> Arc<Encoder> {
     static ENCODER: OnceLock<Arc<Encoder>> = OnceLock::new();
     ENCODER
         .get_or_init(|| {
-            let files = ensure(&model_dir(), true).expect("fetch or verify the encoder");
-            Arc::new(Encoder::load(&files).expect("load the encoder"))
+            let files = ensure(&model_dir(), true).unwrap_or_else(|e| panic!("encoder files: {e}"));
+            Arc::new(Encoder::load(&files).unwrap_or_else(|e| panic!("loading the encoder: {e}")))
         })
         .clone()
 }
@@ -108,7 +108,11 @@ fn check(name: &str, v: &[f32], r: &Reference) {
     }
     let sum: f32 = v.iter().sum();
     assert!((sum - r.sum).abs() < 1e-2, "{name} sum {sum} vs {}", r.sum);
-    assert_eq!((argmax(v), argmin(v)), (r.argmax, r.argmin), "{name} argmax/argmin");
+    assert_eq!(
+        (argmax(v), argmin(v)),
+        (r.argmax, r.argmin),
+        "{name} argmax/argmin"
+    );
 }
 
 #[test]
@@ -178,7 +182,9 @@ async fn handle_answers_concurrent_callers_in_order() {
     let mut tasks = Vec::new();
     for shift in 0..4 {
         // Each caller asks for the notes in its own rotated order.
-        let order: Vec<usize> = (0..NOTES.len()).map(|i| (i + shift) % NOTES.len()).collect();
+        let order: Vec<usize> = (0..NOTES.len())
+            .map(|i| (i + shift) % NOTES.len())
+            .collect();
         let h = handle.clone();
         tasks.push(tokio::spawn(async move {
             let texts = order.iter().map(|&i| NOTES[i].to_string()).collect();
@@ -199,7 +205,11 @@ async fn handle_answers_concurrent_callers_in_order() {
 #[test]
 fn long_text_is_truncated_to_512_tokens() {
     let enc = encoder();
-    let text: String = "这款面霜真的很好用推荐给大家".chars().cycle().take(100_000).collect();
+    let text: String = "这款面霜真的很好用推荐给大家"
+        .chars()
+        .cycle()
+        .take(100_000)
+        .collect();
     assert_eq!(enc.count_tokens(&text), MAX_TOKENS);
     let ids = enc.token_ids(&text).unwrap();
     assert_eq!((ids.len(), ids[0], ids[MAX_TOKENS - 1]), (MAX_TOKENS, 0, 2));
@@ -257,4 +267,27 @@ fn timing_32_notes() {
         batched * 1e3,
         vm_hwm_mb()
     );
+}
+
+#[test]
+#[ignore]
+fn tmp_batch_sizes() {
+    let enc = encoder();
+    let notes: Vec<String> = (0..32)
+        .map(|i| {
+            NOTES[1..]
+                .iter()
+                .cycle()
+                .skip(i % 4)
+                .flat_map(|s| s.chars())
+                .take(260 + 3 * i)
+                .collect()
+        })
+        .collect();
+    let _ = enc.embed(&[notes[0].as_str()]).unwrap();
+    for budget in [200usize, 400, 800, 1600, 3200, 6400, 16384] {
+        let t = Instant::now();
+        embed_batched(&enc, &notes, budget).unwrap();
+        println!("budget {budget}: {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
+    }
 }

@@ -127,14 +127,20 @@ fn round4(x: f32) -> f64 {
 }
 
 fn process(engine: &Engine, rows: Vec<read::InputRow>) -> Vec<Done> {
+    let notes: Vec<Note> = rows
+        .iter()
+        .filter_map(|r| r.row.as_ref().ok())
+        .map(|row| Note {
+            id: row.id.clone(),
+            text: row.text.clone(),
+            has_link: row.has_link,
+        })
+        .collect();
+    let mut scores = engine.score_chunk_blocking(&notes).into_iter();
     rows.into_iter()
         .map(|r| match r.row {
             Ok(row) => {
-                let score = engine.score_blocking(&Note {
-                    id: row.id.clone(),
-                    text: row.text,
-                    has_link: row.has_link,
-                });
+                let score = scores.next().expect("one score per good row");
                 let mut out = row.fields;
                 out.extend(score_fields(&score));
                 out.insert("line".into(), json!(r.line));

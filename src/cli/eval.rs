@@ -7,7 +7,7 @@ use clap::Args;
 
 use crate::data;
 use crate::eval::{self, Predictions};
-use crate::model::Scorer;
+use crate::model::{Scorer, encoder, train};
 use crate::pipeline;
 
 /// Arguments of `adlens eval`.
@@ -25,6 +25,12 @@ pub struct EvalArgs {
     /// Model directory.
     #[arg(long, default_value = "models", env = "ADLENS_MODELS")]
     pub models: PathBuf,
+    /// Encoder options (the head and the ensemble need it).
+    #[command(flatten)]
+    pub encoder: super::encoder_args::EncoderArgs,
+    /// Embedding cache file.
+    #[arg(long, default_value = ".cache/embeddings/e5-small.bin")]
+    pub cache: PathBuf,
 }
 
 /// Runs `adlens eval`.
@@ -41,26 +47,53 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("{}: no usable labelled notes", args.file.display());
     }
     let m = scorer.manifest();
-    let mut rules = Vec::with_capacity(notes.len());
-    let mut linear = Vec::with_capacity(notes.len());
-    for n in &notes {
+    let embeddings = match (args.encoder.dir(), scorer.has_head()) {
+        (Some(dir), true) => {
+            let files = encoder::ensure(&dir, !args.encoder.no_fetch)?;
+            let enc = encoder::Encoder::load(&files)?;
+            let mut cache = encoder::EmbeddingCache::open(&args.cache, files.model_sha256())?;
+            let texts: Vec<String> = notes.iter().map(|n| n.text.clone()).collect();
+            Some(train::embed_cached(&enc, &mut cache, &texts)?)
+        }
+        (Some(_), false) => {
+            eprintln!(
+                "note: {} has no encoder head; reporting rules and linear only",
+                args.models.display()
+            );
+            None
+        }
+        (None, _) => None,
+    };
+    let mut probs = Vec::with_capacity(notes.len());
+    for (i, n) in notes.iter().enumerate() {
         let a = pipeline::analyze(&n.text, false);
-        let p = scorer.probabilities(&a);
-        rules.push(p.rules);
-        linear.push(p.linear);
+        let e = embeddings.as_ref().map(|v| v[i].as_slice());
+        probs.push(scorer.probabilities_with(&a, e));
     }
-    let preds = vec![
+    let mut preds = vec![
         Predictions {
             name: "rules".into(),
-            p: rules,
+            p: probs.iter().map(|p| p.rules).collect(),
             threshold: m.rules.threshold,
         },
         Predictions {
             name: "linear".into(),
-            p: linear,
+            p: probs.iter().map(|p| p.linear).collect(),
             threshold: m.linear.calibrated.threshold,
         },
     ];
+    if let (Some(h), Some(e), true) = (&m.encoder_head, &m.ensemble, embeddings.is_some()) {
+        preds.push(Predictions {
+            name: "encoder_head".into(),
+            p: probs.iter().map(|p| p.head.unwrap_or(0.5)).collect(),
+            threshold: h.calibrated.threshold,
+        });
+        preds.push(Predictions {
+            name: "ensemble".into(),
+            p: probs.iter().map(|p| p.ensemble.unwrap_or(0.5)).collect(),
+            threshold: e.calibrated.threshold,
+        });
+    }
     let evals = eval::evaluate(&notes, &preds);
     let table = eval::table(&evals);
     if args.json {

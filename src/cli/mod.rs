@@ -1,6 +1,7 @@
 //! Command-line interface: `adlens check | score | eval | train | serve | model | trust`.
 
 mod check;
+mod encoder_args;
 mod eval;
 mod input;
 mod score;
@@ -37,6 +38,8 @@ pub enum Command {
     Score(score::ScoreArgs),
     /// Run the HTTP scoring service.
     Serve(serve::ServeArgs),
+    /// The e5-small encoder: fetch it.
+    Model(encoder_args::ModelArgs),
     /// Trust-penalty model: plot, check priors.
     Trust(trust::TrustArgs),
 }
@@ -50,6 +53,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Score(args) => score::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Trust(args) => trust::run(args),
+        Command::Model(args) => encoder_args::run(args),
     }
 }
 

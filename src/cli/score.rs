@@ -11,7 +11,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::batch::{self, Fields, Format, InputEncoding, Options, SortKey};
-use crate::engine::{Engine, EngineConfig};
+use crate::engine::Engine;
 
 /// Arguments of `adlens score`.
 #[derive(Debug, Args)]
@@ -60,6 +60,9 @@ pub struct ScoreArgs {
     /// Model directory.
     #[arg(long, env = "ADLENS_MODELS", default_value = "models")]
     pub models: PathBuf,
+    /// Encoder options.
+    #[command(flatten)]
+    pub encoder: super::encoder_args::EncoderArgs,
 }
 
 fn format_of(path: &Path) -> Option<Format> {
@@ -124,7 +127,12 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         top: args.top,
         skip_ids,
     };
-    let engine = Engine::load(&EngineConfig::linear_only(args.models.clone()))?;
+    let engine = Engine::load(&args.encoder.engine_config(args.models.clone()))?;
+    if !args.quiet {
+        for (name, status) in engine.components() {
+            eprintln!("{name}: {status}");
+        }
+    }
 
     let appending = args.resume
         && args

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use crate::engine::{Engine, EngineConfig};
+use crate::engine::Engine;
 use crate::server::{self, Limits};
 
 /// Log output format.
@@ -36,9 +36,9 @@ pub struct ServeArgs {
     /// Most requests in flight before answering 429.
     #[arg(long, env = "ADLENS_MAX_CONCURRENT", default_value_t = 512)]
     pub max_concurrent: usize,
-    /// Do not fetch the encoder when it is missing; run on the linear model.
-    #[arg(long, env = "ADLENS_NO_FETCH")]
-    pub no_fetch: bool,
+    /// Encoder options.
+    #[command(flatten)]
+    pub encoder: super::encoder_args::EncoderArgs,
     /// Allowed CORS origin (repeat, or `*`); none by default.
     #[arg(
         long = "cors-origin",
@@ -99,7 +99,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         max_body: args.max_body,
         max_concurrent: args.max_concurrent.max(1),
     };
-    let cfg = EngineConfig::linear_only(args.models.clone());
+    let cfg = args.encoder.engine_config(args.models.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -26,6 +26,12 @@ pub struct TrainArgs {
     /// Seed of the cross-validation folds.
     #[arg(long, default_value_t = 20_261_125)]
     pub seed: u64,
+    /// Encoder options (with the encoder, the head and ensemble are trained too).
+    #[command(flatten)]
+    pub encoder: super::encoder_args::EncoderArgs,
+    /// Embedding cache file.
+    #[arg(long, default_value = ".cache/embeddings/e5-small.bin")]
+    pub cache: PathBuf,
 }
 
 /// Runs `adlens train`.
@@ -38,7 +44,12 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         limit: args.limit,
         ..TrainOptions::default()
     };
-    let m = train::run_linear(&opts)?;
+    let src = args.encoder.dir().map(|dir| train::EncoderSource {
+        dir,
+        allow_fetch: !args.encoder.no_fetch,
+        cache: args.cache.clone(),
+    });
+    let m = train::run(&opts, src.as_ref())?;
     let d = &m.linear.calibrated.dev;
     eprintln!(
         "linear: l2 {} ({} non-zero weights); dev ROC-AUC {:.4}, F1 {:.4}, ECE {:.4}, threshold {:.3}",
@@ -49,6 +60,16 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         d.ece,
         m.linear.calibrated.threshold
     );
+    if let (Some(h), Some(e)) = (&m.encoder_head, &m.ensemble) {
+        eprintln!(
+            "encoder head: dev ROC-AUC {:.4}, F1 {:.4}; ensemble: dev ROC-AUC {:.4}, F1 {:.4}, ECE {:.4}",
+            h.calibrated.dev.roc_auc,
+            h.calibrated.dev.f1,
+            e.calibrated.dev.roc_auc,
+            e.calibrated.dev.f1,
+            e.calibrated.dev.ece
+        );
+    }
     let r = &m.rules.dev;
     eprintln!(
         "rules baseline: dev ROC-AUC {:.4}, F1 {:.4}",

@@ -63,7 +63,11 @@ pub fn run(args: TrustArgs) -> anyhow::Result<ExitCode> {
         } => {
             let raw = super::read_text_arg(&text)?;
             let a = crate::pipeline::analyze(&raw, has_link);
-            let e = TrustModel::new(Priors::builtin()?).estimate(ad_probability, &a.signals, a.has_link);
+            let e = TrustModel::new(Priors::builtin()?).estimate(
+                ad_probability,
+                &a.signals,
+                a.has_link,
+            );
             println!("{}", serde_json::to_string_pretty(&e)?);
         }
         TrustCommand::Check { priors } => {

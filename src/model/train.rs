@@ -284,9 +284,35 @@ fn manifest_date() -> String {
     super::manifest::today()
 }
 
-/// Runs `adlens train` for the linear path: reads the data, trains, writes
-/// `linear.bin` and `manifest.json` into `opts.out_dir`.
-pub fn run_linear(opts: &TrainOptions) -> anyhow::Result<Manifest> {
+/// Where the encoder comes from during training.
+#[derive(Debug, Clone)]
+pub struct EncoderSource {
+    /// Converted model directory.
+    pub dir: PathBuf,
+    /// Fetch it when missing.
+    pub allow_fetch: bool,
+    /// Embedding cache file.
+    pub cache: PathBuf,
+}
+
+/// Embeds `texts` through the on-disk cache (only new texts hit the encoder).
+pub fn embed_cached(
+    enc: &super::encoder::Encoder,
+    cache: &mut super::encoder::EmbeddingCache,
+    texts: &[String],
+) -> Result<Vec<Vec<f32>>, super::encoder::EncoderError> {
+    let out = cache.get_or_embed(texts, |missing| {
+        tracing::info!(n = missing.len(), "embedding notes with e5-small");
+        super::encoder::embed_batched(enc, missing, crate::engine::MAX_BATCH_TOKENS)
+    })?;
+    cache.flush()?;
+    Ok(out)
+}
+
+/// Runs `adlens train`: reads the data, trains the linear model (and, with an
+/// encoder, the head, the ensemble and the nearest-examples index), writes the
+/// files and `manifest.json` into `opts.out_dir`.
+pub fn run(opts: &TrainOptions, encoder: Option<&EncoderSource>) -> anyhow::Result<Manifest> {
     let train_path = opts.data_dir.join("train.jsonl");
     let dev_path = opts.data_dir.join("dev.jsonl");
     let mut train = data::read_clean(&train_path)?;
@@ -300,9 +326,38 @@ pub fn run_linear(opts: &TrainOptions) -> anyhow::Result<Manifest> {
         n_train: train.len(),
         n_dev: dev.len(),
     };
-    let (manifest, model, _, _) = train_linear(&train, &dev, opts, info)?;
+    let (mut manifest, model, _, fit) = train_linear(&train, &dev, opts, info)?;
     std::fs::create_dir_all(&opts.out_dir).map_err(|e| ModelError::io(&opts.out_dir, e))?;
     linear::save(&model, &opts.out_dir.join(&manifest.linear.file))?;
+    if let Some(src) = encoder {
+        let files = super::encoder::ensure(&src.dir, src.allow_fetch)?;
+        let enc = super::encoder::Encoder::load(&files)?;
+        let mut cache = super::encoder::EmbeddingCache::open(&src.cache, files.model_sha256())?;
+        let texts = |v: &[LabeledNote]| v.iter().map(|n| n.text.clone()).collect::<Vec<_>>();
+        let train_emb = embed_cached(&enc, &mut cache, &texts(&train))?;
+        let dev_emb = embed_cached(&enc, &mut cache, &texts(&dev))?;
+        let dev_prep = prepare(&dev);
+        let (head, index) = train_encoder_side(
+            &mut manifest,
+            &fit,
+            &model,
+            &train,
+            &dev_prep,
+            &EncoderTraining {
+                train: &train_emb,
+                dev: &dev_emb,
+                encoder_sha256: files.model_sha256().to_owned(),
+            },
+            opts,
+        );
+        super::head::save_head(&head, &opts.out_dir.join("head.json"))?;
+        index.save(&opts.out_dir)?;
+    } else {
+        // A linear-only run must not leave a stale head behind.
+        for f in ["head.json", "nearest.json", "nearest.bin"] {
+            let _ = std::fs::remove_file(opts.out_dir.join(f));
+        }
+    }
     manifest.save(&opts.out_dir)?;
     Ok(manifest)
 }

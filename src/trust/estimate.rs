@@ -428,7 +428,14 @@ mod tests {
     fn overt_selling_cues_mean_the_link_adds_less() {
         let m = model();
         let soft = m.estimate(0.8, &[sig(SignalKind::Experience, None)], true);
-        let overt = m.estimate(0.8, &[sig(SignalKind::Experience, None), sig(SignalKind::Offer, None)], true);
+        let overt = m.estimate(
+            0.8,
+            &[
+                sig(SignalKind::Experience, None),
+                sig(SignalKind::Offer, None),
+            ],
+            true,
+        );
         assert!(overt.recognition_now > soft.recognition_now);
         // The offer also makes it one-sided (a larger penalty), yet the link adds
         // less because readers already see the ad.

@@ -48,7 +48,11 @@ pub fn plot_svg(model: &TrustModel, path: &Path) -> Result<(), TrustError> {
     let xs: Vec<f32> = (0..=50).map(|i| i as f32 / 50.0).collect();
     let kinds: [(&str, &Vec<Signal>, RGBColor); 3] = [
         ("one-sided, no overt cues", &soft, RGBColor(214, 39, 40)),
-        ("overt selling (coupon, CTA)", &overt, RGBColor(255, 127, 14)),
+        (
+            "overt selling (coupon, CTA)",
+            &overt,
+            RGBColor(255, 127, 14),
+        ),
         ("balanced first-person", &balanced, RGBColor(31, 119, 180)),
     ];
     for (name, sigs, colour) in kinds {
@@ -58,7 +62,14 @@ pub fn plot_svg(model: &TrustModel, path: &Path) -> Result<(), TrustError> {
                 .map(|&p| {
                     let e = model.estimate(p, sigs, true);
                     let with = -e.credibility_delta.estimate;
-                    (p, if link { with } else { with - e.link_cost.estimate })
+                    (
+                        p,
+                        if link {
+                            with
+                        } else {
+                            with - e.link_cost.estimate
+                        },
+                    )
                 })
                 .collect();
             let width = if link { 3 } else { 1 };

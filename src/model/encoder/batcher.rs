@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::model::{Encoder, PASSAGE_PREFIX};
 use super::EncoderError;
+use super::model::{Encoder, PASSAGE_PREFIX};
 
 /// Limits on one forward pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,11 +228,11 @@ async fn serve(encoder: &Arc<Encoder>, cfg: BatchConfig, requests: Vec<Request>)
             let p = &mut pending[r];
             p.out[pos] = v;
             p.missing -= 1;
-            if p.missing == 0 {
-                if let Some(reply) = p.reply.take() {
-                    // The caller may have given up; nothing to do then.
-                    let _ = reply.send(Ok(std::mem::take(&mut p.out)));
-                }
+            if p.missing == 0
+                && let Some(reply) = p.reply.take()
+            {
+                // The caller may have given up; nothing to do then.
+                let _ = reply.send(Ok(std::mem::take(&mut p.out)));
             }
         }
     }

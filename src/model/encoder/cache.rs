@@ -102,7 +102,11 @@ impl EmbeddingCache {
 
     /// Embeddings for all `texts` in order, computing the missing ones with
     /// `embed` (called once, with the missing texts in order) and caching them.
-    pub fn get_or_embed<F>(&mut self, texts: &[String], embed: F) -> Result<Vec<Vec<f32>>, EncoderError>
+    pub fn get_or_embed<F>(
+        &mut self,
+        texts: &[String],
+        embed: F,
+    ) -> Result<Vec<Vec<f32>>, EncoderError>
     where
         F: FnOnce(&[String]) -> Result<Vec<Vec<f32>>, EncoderError>,
     {
@@ -155,11 +159,15 @@ impl EmbeddingCache {
             .append(true)
             .open(path)
             .map_err(|e| EncoderError::io(path, e))?;
-        let on_disk = file.metadata().map_err(|e| EncoderError::io(path, e))?.len();
+        let on_disk = file
+            .metadata()
+            .map_err(|e| EncoderError::io(path, e))?
+            .len();
         if on_disk != self.valid_len {
             // Another writer or an interrupted write: keep only complete records.
             let complete = on_disk / RECORD as u64 * RECORD as u64;
-            file.set_len(complete).map_err(|e| EncoderError::io(path, e))?;
+            file.set_len(complete)
+                .map_err(|e| EncoderError::io(path, e))?;
             self.valid_len = complete;
         }
         let mut buf = Vec::with_capacity(self.pending.len() * RECORD);
@@ -169,7 +177,8 @@ impl EmbeddingCache {
                 buf.extend_from_slice(&x.to_le_bytes());
             }
         }
-        file.write_all(&buf).map_err(|e| EncoderError::io(path, e))?;
+        file.write_all(&buf)
+            .map_err(|e| EncoderError::io(path, e))?;
         self.valid_len += buf.len() as u64;
         self.pending.clear();
         Ok(())

@@ -159,7 +159,10 @@ impl<'a> E5s1<'a> {
         let n_pieces = c.size("piece count")? as u64;
         c.skip(16, "special ids")?;
         let blob_len = c.u64("piece blob length")?;
-        c.skip(4 * (n_pieces + 1) + 4 * n_pieces, "piece offsets and scores")?;
+        c.skip(
+            4 * (n_pieces + 1) + 4 * n_pieces,
+            "piece offsets and scores",
+        )?;
         c.skip(blob_len, "piece blob")?;
         // Normalisation map.
         c.size("normaliser entries")?;
@@ -190,7 +193,7 @@ impl<'a> E5s1<'a> {
                 .map_err(|_| malformed(format!("{name}: size too large")))?;
             let expected_bytes = match dtype {
                 Dtype::F32 => 4 * n_elems,
-                Dtype::Q4_0 if n_elems % header.quant_block == 0 => n_elems / 32 * 18,
+                Dtype::Q4_0 if n_elems.is_multiple_of(header.quant_block) => n_elems / 32 * 18,
                 Dtype::Q4_0 => {
                     return Err(malformed(format!(
                         "{name}: {n_elems} elements is not a multiple of 32"
@@ -202,7 +205,10 @@ impl<'a> E5s1<'a> {
                     "{name}: {n_bytes} bytes, expected {expected_bytes}"
                 )));
             }
-            if offset.checked_add(n_bytes).is_none_or(|end| end > bytes.len()) {
+            if offset
+                .checked_add(n_bytes)
+                .is_none_or(|end| end > bytes.len())
+            {
                 return Err(malformed(format!("{name}: data runs past the end of file")));
             }
             entries.push(Entry {
@@ -244,7 +250,9 @@ impl<'a> E5s1<'a> {
                     .collect();
                 Tensor::from_vec(values, shape, &dev)?
             }
-            Dtype::Q4_0 => qtensor_from_ggml(GgmlDType::Q4_0, raw, shape, &dev)?.dequantize(&dev)?,
+            Dtype::Q4_0 => {
+                qtensor_from_ggml(GgmlDType::Q4_0, raw, shape, &dev)?.dequantize(&dev)?
+            }
         })
     }
 
@@ -311,11 +319,17 @@ mod tests {
         let h = EXPECTED;
         assert_eq!(
             bert_name("emb.word", &h),
-            Some(("embeddings.word_embeddings.weight".into(), vec![250_037, 384]))
+            Some((
+                "embeddings.word_embeddings.weight".into(),
+                vec![250_037, 384]
+            ))
         );
         assert_eq!(
             bert_name("l11.fo.w", &h),
-            Some(("encoder.layer.11.output.dense.weight".into(), vec![384, 1536]))
+            Some((
+                "encoder.layer.11.output.dense.weight".into(),
+                vec![384, 1536]
+            ))
         );
         assert_eq!(
             bert_name("l3.aln.b", &h),
@@ -326,7 +340,10 @@ mod tests {
         );
         assert_eq!(
             bert_name("l0.fi.w", &h),
-            Some(("encoder.layer.0.intermediate.dense.weight".into(), vec![1536, 384]))
+            Some((
+                "encoder.layer.0.intermediate.dense.weight".into(),
+                vec![1536, 384]
+            ))
         );
         assert_eq!(bert_name("l12.q.w", &h), None);
         assert_eq!(bert_name("l0.x.w", &h), None);
@@ -337,7 +354,13 @@ mod tests {
     fn q4_0_block_dequantises_like_ggml() {
         // §4: the first block of l0.q.w.
         let block: Vec<u8> = (0..18)
-            .map(|i| u8::from_str_radix(&"29294ae68670aa638b4a557c8c77a69c797a"[2 * i..2 * i + 2], 16).unwrap())
+            .map(|i| {
+                u8::from_str_radix(
+                    &"29294ae68670aa638b4a557c8c77a69c797a"[2 * i..2 * i + 2],
+                    16,
+                )
+                .unwrap()
+            })
             .collect();
         let t = qtensor_from_ggml(GgmlDType::Q4_0, &block, vec![1, 32], &Device::Cpu)
             .unwrap()
@@ -345,10 +368,18 @@ mod tests {
             .unwrap();
         let w: Vec<f32> = t.flatten_all().unwrap().to_vec1().unwrap();
         let close = |a: f32, b: f32| (a - b).abs() < 1e-6;
-        for (got, want) in w[..4].iter().zip([0.080_627_4, -0.080_627_4, -0.080_627_4, -0.322_509_8]) {
+        for (got, want) in
+            w[..4]
+                .iter()
+                .zip([0.080_627_4, -0.080_627_4, -0.080_627_4, -0.322_509_8])
+        {
             assert!(close(*got, want), "{got} vs {want}");
         }
-        assert!(close(w[16], -0.161_254_9) && close(w[17], 0.241_882_3), "{:?}", &w[16..18]);
+        assert!(
+            close(w[16], -0.161_254_9) && close(w[17], 0.241_882_3),
+            "{:?}",
+            &w[16..18]
+        );
     }
 
     #[test]

