@@ -163,7 +163,7 @@ mod tests {
     use super::*;
 
     fn decode_all(bytes: &[u8], enc: InputEncoding) -> String {
-        let mut r = &bytes[..];
+        let mut r = bytes;
         let sample = read_sample(&mut r).unwrap();
         let e = sniff(&sample, enc).unwrap();
         let mut out = String::new();

@@ -131,7 +131,7 @@ pub fn csv<R: Read>(
                 .to_owned()
         })
         .collect();
-    if !headers.iter().any(|h| *h == f.text) {
+    if !headers.contains(&f.text) {
         return Err(format!(
             "the CSV header has no `{}` column (columns: {}); use --text-field",
             f.text,

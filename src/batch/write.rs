@@ -32,7 +32,7 @@ pub enum Writer<W: Write> {
     /// CSV; the header is written with the first row unless appending.
     Csv {
         /// The CSV writer.
-        w: csv::Writer<W>,
+        w: Box<csv::Writer<W>>,
         /// Columns, once known.
         header: Option<Vec<String>>,
         /// Input columns known up front (CSV input).
@@ -68,7 +68,7 @@ impl<W: Write> Writer<W> {
         match format {
             Format::Jsonl => Writer::Jsonl(w),
             Format::Csv => Writer::Csv {
-                w: csv::WriterBuilder::new().from_writer(w),
+                w: Box::new(csv::WriterBuilder::new().from_writer(w)),
                 header: None,
                 input_columns,
                 append,

@@ -48,6 +48,9 @@ pub fn load_head(path: &Path) -> Result<Logistic, ModelError> {
     })
 }
 
+/// (row, cosine similarity) pairs, best first.
+pub type Hits = Vec<(usize, f32)>;
+
 /// One training note in the nearest-examples index.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndexEntry {
@@ -112,7 +115,7 @@ impl Index {
     }
 
     /// The `k` most similar ads and organic notes (cosine; vectors are unit length).
-    pub fn nearest(&self, query: &[f32], k: usize) -> (Vec<(usize, f32)>, Vec<(usize, f32)>) {
+    pub fn nearest(&self, query: &[f32], k: usize) -> (Hits, Hits) {
         let mut sims: Vec<(usize, f32)> = self
             .vectors
             .chunks_exact(DIM)

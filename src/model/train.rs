@@ -362,22 +362,6 @@ pub fn run(opts: &TrainOptions, encoder: Option<&EncoderSource>) -> anyhow::Resu
     Ok(manifest)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn folds_are_balanced_and_seeded() {
-        let f = folds(103, 5, 7);
-        for k in 0..5 {
-            let c = f.iter().filter(|&&x| x == k).count();
-            assert!((20..=21).contains(&c));
-        }
-        assert_eq!(f, folds(103, 5, 7));
-        assert_ne!(f, folds(103, 5, 8));
-    }
-}
-
 /// The encoder side of training: head, ensemble and index, from embeddings that
 /// the caller computed (one per note, unit length).
 pub struct EncoderTraining<'a> {
@@ -467,4 +451,20 @@ pub fn train_encoder_side(
         vectors: enc.train.iter().flatten().copied().collect(),
     };
     (head_fit.model, index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_are_balanced_and_seeded() {
+        let f = folds(103, 5, 7);
+        for k in 0..5 {
+            let c = f.iter().filter(|&&x| x == k).count();
+            assert!((20..=21).contains(&c));
+        }
+        assert_eq!(f, folds(103, 5, 7));
+        assert_ne!(f, folds(103, 5, 8));
+    }
 }

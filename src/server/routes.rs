@@ -221,7 +221,7 @@ pub async fn info(State(app): State<Arc<AppState>>) -> Json<Value> {
 /// Prometheus metrics in the text format.
 #[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text format")))]
 pub async fn metrics_text(State(app): State<Arc<AppState>>) -> Response {
-    if let Some(engine) = app.engine().ok() {
+    if let Ok(engine) = app.engine() {
         metrics::gauge!("adlens_queue_depth").set(engine.queue_depth() as f64);
     }
     metrics::gauge!("adlens_requests_in_flight")

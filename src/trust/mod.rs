@@ -7,15 +7,35 @@
 //! and recognition certain; one-sided praise and absolute claims amplify the
 //! penalty; real drawbacks, specific first-person experience and honest disclosure
 //! dampen it. Coefficients and their sources live in `data/trust_priors.toml`;
-//! `docs/trust-penalty.md` explains them.
+//! `docs/trust-penalty.md` explains them, with a worked example and a plot that
+//! `cargo test --lib regenerate_docs -- --ignored` regenerates (a test fails when
+//! they drift from the code).
+//!
+//! ```
+//! use adlens::trust::TrustModel;
+//!
+//! let model = TrustModel::builtin()?;
+//! // A note that reads authentic (no signals): cheap now, costly once linked.
+//! let authentic = model.estimate(0.1, &[], true);
+//! let adlike = model.estimate(0.9, &[], true);
+//! assert!(authentic.label_required);
+//! assert!(authentic.link_cost.estimate > adlike.link_cost.estimate);
+//! # Ok::<(), adlens::trust::TrustError>(())
+//! ```
 
+mod advice;
 mod estimate;
+mod example;
+mod features;
+mod interval;
 mod plot;
 mod priors;
 
-pub use estimate::{Driver, Interval, TrustEstimate, TrustModel};
+pub use estimate::{Driver, LABEL_THRESHOLD, TrustEstimate, TrustModel};
+pub use example::{priors_table, worked_example};
+pub use interval::Interval;
 pub use plot::plot_svg;
-pub use priors::{Prior, Priors};
+pub use priors::{Prior, Priors, Source};
 
 /// Errors of the trust stage.
 #[derive(Debug, thiserror::Error)]

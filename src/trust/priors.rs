@@ -1,4 +1,4 @@
-//! `data/trust_priors.toml`: every coefficient with its interval and source.
+//! `data/trust_priors.toml`: every coefficient with its ~80 % range and sources.
 
 use std::path::Path;
 
@@ -6,41 +6,60 @@ use serde::{Deserialize, Serialize};
 
 use super::TrustError;
 
+/// Where a coefficient comes from: one study, one law, or the team's assumption.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Authors (or "adlens team" for an assumption), with the venue if useful.
+    pub author: String,
+    /// Year of publication; absent for a team assumption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<u16>,
+    /// What was measured.
+    pub measured: String,
+    /// The figure reported (or "none" for an assumption).
+    pub figure: String,
+}
+
 /// One coefficient: central value, ~80 % range, and where it comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Prior {
     /// Central value.
     pub value: f32,
-    /// Lower end of the range.
+    /// Lower end of the ~80 % range.
     pub low: f32,
-    /// Upper end of the range.
+    /// Upper end of the ~80 % range.
     pub high: f32,
-    /// Author, year, venue.
-    pub source: String,
-    /// What was measured, and the figure.
-    pub measured: String,
     /// True when the figure is approximate or an assumption.
     pub approximate: bool,
+    /// How the sources' figures become this coefficient.
+    #[serde(default)]
+    pub note: String,
+    /// At least one source.
+    #[serde(default)]
+    pub sources: Vec<Source>,
 }
 
 /// Every coefficient of the trust model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Priors {
     /// Recognition of an undisclosed note that reads fully like an ad.
     pub recognition_undisclosed: Prior,
-    /// Recognition of a note that reads fully authentic.
+    /// Recognition of an undisclosed note that reads fully authentic.
     pub recognition_floor: Prior,
-    /// Extra recognition from overt commercial cues.
+    /// Share of the remaining readers who recognise overt commercial cues.
     pub recognition_overt_cues: Prior,
-    /// Recognition under a vague label.
+    /// Recognition under a vague label (合作, 恰饭).
     pub recognition_vague_label: Prior,
-    /// Credibility change once recognised (d).
+    /// Credibility change once recognised as an ad (d).
     pub credibility_penalty: Prior,
-    /// Purchase-intention change once recognised (d).
+    /// Purchase-intention change once recognised as an ad (d).
     pub purchase_intent_penalty: Prior,
-    /// Multiplier for one-sided praise.
+    /// Multiplier on the penalty for one-sided praise.
     pub one_sided_multiplier: Prior,
-    /// Multiplier for two-sided content.
+    /// Multiplier for two-sided content (a real drawback).
     pub two_sided_multiplier: Prior,
     /// Multiplier for specific first-person experience.
     pub experience_multiplier: Prior,
@@ -56,14 +75,28 @@ pub struct Priors {
 
 const BUILTIN: &str = include_str!("../../data/trust_priors.toml");
 
-/// Probabilities must lie in [0, 1]; penalties are ≤ 0 (except purchase intent,
-/// which may be slightly positive); multipliers are ≥ 0.
+/// The allowed range of each kind of coefficient.
 #[derive(Clone, Copy)]
 enum Range {
+    /// In [0, 1].
     Probability,
+    /// In [-3, 0]: a credibility loss in d.
     Penalty,
+    /// In [-3, 3]: an effect in d of either sign.
     Signed,
+    /// In [0, 5].
     Multiplier,
+}
+
+impl Range {
+    fn bounds(self) -> (f32, f32, &'static str) {
+        match self {
+            Range::Probability => (0.0, 1.0, "a probability in [0, 1]"),
+            Range::Penalty => (-3.0, 0.0, "a penalty (d) in [-3, 0]"),
+            Range::Signed => (-3.0, 3.0, "an effect size (d) in [-3, 3]"),
+            Range::Multiplier => (0.0, 5.0, "a multiplier in [0, 5]"),
+        }
+    }
 }
 
 impl Priors {
@@ -80,21 +113,31 @@ impl Priors {
             path: path.display().to_string(),
             source: e,
         })?;
-        Priors::from_toml_str(&s)
+        Priors::from_toml_str(&s).map_err(|e| match e {
+            TrustError::Parse(why) => TrustError::Parse(format!("{}: {why}", path.display())),
+            other => other,
+        })
     }
 
-    /// The priors shipped in `data/trust_priors.toml`.
+    /// The priors shipped in `data/trust_priors.toml` (compiled in), validated.
     pub fn builtin() -> Result<Priors, TrustError> {
         Priors::from_toml_str(BUILTIN)
     }
 
-    /// Serialises to TOML.
+    /// Serialises to TOML (the shape [`Priors::from_toml_str`] reads).
     pub fn to_toml_string(&self) -> String {
-        toml::to_string(self).expect("priors serialise")
+        // Only strings, numbers, booleans and arrays of tables: serialisation
+        // cannot fail for this shape.
+        toml::to_string(self).unwrap_or_default()
+    }
+
+    /// Every prior with its key, in file order.
+    pub(super) fn entries(&self) -> Vec<(&'static str, &Prior)> {
+        self.all().into_iter().map(|(k, p, _)| (k, p)).collect()
     }
 
     fn all(&self) -> [(&'static str, &Prior, Range); 13] {
-        use Range::*;
+        use Range::{Multiplier, Penalty, Probability, Signed};
         [
             (
                 "recognition_undisclosed",
@@ -148,102 +191,98 @@ impl Priors {
         ]
     }
 
-    /// Rejects non-finite values, `low > value > high`, values out of range and
-    /// missing sources, naming the key.
+    /// Rejects non-finite numbers, `low <= value <= high` violations, values out
+    /// of their range, and missing or incomplete sources; the error names the key.
     pub fn validate(&self) -> Result<(), TrustError> {
         for (key, p, range) in self.all() {
-            let bad = |why: String| TrustError::Invalid {
-                key: key.to_owned(),
-                why,
-            };
-            if ![p.value, p.low, p.high].iter().all(|v| v.is_finite()) {
-                return Err(bad("value, low and high must be finite numbers".into()));
-            }
-            if !(p.low <= p.value && p.value <= p.high) {
-                return Err(bad(format!(
-                    "needs low <= value <= high, got {} <= {} <= {}",
-                    p.low, p.value, p.high
-                )));
-            }
-            let ok = match range {
-                Range::Probability => p.low >= 0.0 && p.high <= 1.0,
-                Range::Penalty => p.high <= 0.0 && p.low >= -3.0,
-                Range::Signed => p.low >= -3.0 && p.high <= 1.0,
-                Range::Multiplier => p.low >= 0.0 && p.high <= 5.0,
-            };
-            if !ok {
-                let what = match range {
-                    Range::Probability => "a probability in [0, 1]",
-                    Range::Penalty => "a penalty in [-3, 0]",
-                    Range::Signed => "an effect size in [-3, 1]",
-                    Range::Multiplier => "a multiplier in [0, 5]",
-                };
-                return Err(bad(format!("must be {what}")));
-            }
-            if p.source.trim().is_empty() || p.measured.trim().is_empty() {
-                return Err(bad(
-                    "every prior needs a `source` and what was `measured`".into()
-                ));
-            }
+            check_prior(key, p, range)?;
         }
-        if self.recognition_floor.value > self.recognition_undisclosed.value {
-            return Err(TrustError::Invalid {
-                key: "recognition_floor".into(),
-                why: "must not exceed recognition_undisclosed".into(),
-            });
+        let (floor, full) = (&self.recognition_floor, &self.recognition_undisclosed);
+        if floor.low > full.low || floor.value > full.value || floor.high > full.high {
+            return Err(invalid(
+                "recognition_floor",
+                "must not exceed recognition_undisclosed (low, value and high each), \
+                 or recognition would fall as a note reads more like an ad"
+                    .into(),
+            ));
         }
         Ok(())
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn builtin_is_valid_and_round_trips() {
-        let p = Priors::builtin().unwrap();
-        let back = Priors::from_toml_str(&p.to_toml_string()).unwrap();
-        assert_eq!(p, back);
-    }
-
-    #[test]
-    fn bad_priors_are_rejected_with_the_key() {
-        let good = Priors::builtin().unwrap();
-        let mut p = good.clone();
-        p.found_out_rate.high = 1.5;
-        let e = p.validate().unwrap_err().to_string();
-        assert!(
-            e.contains("found_out_rate") && e.contains("probability"),
-            "{e}"
-        );
-
-        let mut p = good.clone();
-        p.credibility_penalty.low = f32::NAN;
-        assert!(
-            p.validate()
-                .unwrap_err()
-                .to_string()
-                .contains("credibility_penalty")
-        );
-
-        let mut p = good.clone();
-        p.one_sided_multiplier.low = 2.0;
-        assert!(
-            p.validate()
-                .unwrap_err()
-                .to_string()
-                .contains("low <= value")
-        );
-
-        let mut p = good.clone();
-        p.two_sided_multiplier.source = " ".into();
-        assert!(p.validate().unwrap_err().to_string().contains("source"));
-
-        let text = BUILTIN.replace("value = 0.12", "value = \"high\"");
-        assert!(matches!(
-            Priors::from_toml_str(&text),
-            Err(TrustError::Parse(_))
-        ));
+fn invalid(key: &str, why: String) -> TrustError {
+    TrustError::Invalid {
+        key: key.to_owned(),
+        why,
     }
 }
+
+fn check_prior(key: &str, p: &Prior, range: Range) -> Result<(), TrustError> {
+    for (name, v) in [("value", p.value), ("low", p.low), ("high", p.high)] {
+        if !v.is_finite() {
+            return Err(invalid(
+                key,
+                format!("`{name}` must be a finite number, got {v}"),
+            ));
+        }
+    }
+    if p.low > p.high {
+        return Err(invalid(
+            key,
+            format!("`low` ({}) is above `high` ({})", p.low, p.high),
+        ));
+    }
+    if !(p.low <= p.value && p.value <= p.high) {
+        return Err(invalid(
+            key,
+            format!(
+                "needs low <= value <= high, got {} <= {} <= {}",
+                p.low, p.value, p.high
+            ),
+        ));
+    }
+    let (min, max, what) = range.bounds();
+    if p.low < min || p.high > max {
+        return Err(invalid(
+            key,
+            format!("must be {what}, got [{}, {}]", p.low, p.high),
+        ));
+    }
+    if p.sources.is_empty() {
+        return Err(invalid(
+            key,
+            "needs at least one [[…sources]] entry (author, year, measured, figure)".into(),
+        ));
+    }
+    for (i, s) in p.sources.iter().enumerate() {
+        let field = |f: &str| format!("{key}.sources[{i}].{f}");
+        for (name, text) in [
+            ("author", &s.author),
+            ("measured", &s.measured),
+            ("figure", &s.figure),
+        ] {
+            if text.trim().is_empty() {
+                return Err(invalid(&field(name), "is missing or empty".into()));
+            }
+        }
+        if let Some(y) = s.year
+            && !(1950..=2100).contains(&y)
+        {
+            return Err(invalid(
+                &field("year"),
+                format!("{y} is not a plausible year"),
+            ));
+        }
+        if !p.approximate && s.year.is_none() {
+            return Err(invalid(
+                &field("year"),
+                "a figure marked exact (approximate = false) needs a dated, published source"
+                    .into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

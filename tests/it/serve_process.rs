@@ -43,7 +43,7 @@ fn sigterm_drains_in_flight_requests() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_adlens"))
         .args([
             "serve",
-            "--no-fetch",
+            "--linear-only",
             "--addr",
             &format!("127.0.0.1:{port}"),
         ])
@@ -74,27 +74,34 @@ fn sigterm_drains_in_flight_requests() {
     assert!(body.contains("ad_probability"));
 
     // Long notes keep the requests busy while the signal arrives.
-    let note = "周末带娃去了新开的亲子餐厅，环境不错，菜品一般，价格偏贵。".repeat(300);
+    let note = "周末带娃去了新开的亲子餐厅，环境不错，菜品一般，价格偏贵。".repeat(50);
     let body =
-        serde_json::json!({ "notes": vec![serde_json::json!({"text": note}); 40] }).to_string();
+        serde_json::json!({ "notes": vec![serde_json::json!({"text": note}); 150] }).to_string();
     let clients: Vec<_> = (0..6)
         .map(|_| {
             let body = body.clone();
             std::thread::spawn(move || request(port, "POST", "/v1/score/batch", &body))
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(150));
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
+    let signalled = Instant::now();
     for c in clients {
         let (status, body) = c.join().unwrap().expect("request completed");
         assert_eq!(status, 200, "an in-flight request was lost: {body}");
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(v["results"].as_array().unwrap().len(), 40);
+        assert_eq!(v["results"].as_array().unwrap().len(), 150);
     }
+    // The work outlasted the signal: the requests really were in flight.
+    assert!(
+        signalled.elapsed() > Duration::from_millis(100),
+        "{:?}",
+        signalled.elapsed()
+    );
     let exit = child.wait().unwrap();
     assert!(exit.success(), "exit status {exit:?}");
 }

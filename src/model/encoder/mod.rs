@@ -19,6 +19,7 @@ mod e5s1;
 pub mod fetch;
 mod index;
 mod model;
+mod wheel;
 
 pub use batcher::{BatchConfig, EncoderHandle, embed_batched};
 pub use cache::EmbeddingCache;
