@@ -3,6 +3,7 @@
 mod it {
     mod check_cli;
     mod corpus;
+    mod score_cli;
     mod serve_process;
     mod server;
     mod spans;

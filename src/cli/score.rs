@@ -73,6 +73,21 @@ fn format_of(path: &Path) -> Option<Format> {
     }
 }
 
+/// Cuts a half-written last line (left by an interruption) so a resumed run
+/// appends after the last complete row.
+fn drop_partial_last_line(path: &Path) -> anyhow::Result<()> {
+    let Ok(bytes) = std::fs::read(path) else {
+        return Ok(());
+    };
+    if bytes.is_empty() || bytes.ends_with(b"\n") {
+        return Ok(());
+    }
+    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let f = std::fs::OpenOptions::new().write(true).open(path)?;
+    f.set_len(keep as u64)?;
+    Ok(())
+}
+
 /// Sets `stop` on Ctrl-C (SIGINT) or SIGTERM.
 fn watch_interrupt(stop: Arc<AtomicBool>) {
     std::thread::spawn(move || {
@@ -109,6 +124,9 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         id: args.id_field.clone(),
         link: args.link_field,
     };
+    if let (Some(out), true) = (&args.output, args.resume) {
+        drop_partial_last_line(out)?;
+    }
     let skip_ids = match (&args.output, args.resume) {
         (Some(out), true) => batch::existing_ids(out, output_format, &args.id_field)?,
         (None, true) => anyhow::bail!("--resume needs -o OUTPUT"),
