@@ -4,6 +4,7 @@ mod check;
 mod encoder_args;
 mod eval;
 mod input;
+mod loadtest;
 mod score;
 mod serve;
 mod train;
@@ -38,6 +39,8 @@ pub enum Command {
     Score(score::ScoreArgs),
     /// Run the HTTP scoring service.
     Serve(serve::ServeArgs),
+    /// Load-test a running service on loopback (64 clients × 30 s by default).
+    Loadtest(loadtest::LoadtestArgs),
     /// The e5-small encoder: fetch it.
     Model(encoder_args::ModelArgs),
     /// Trust-penalty model: plot, check priors.
@@ -54,6 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(args),
         Command::Trust(args) => trust::run(args),
         Command::Model(args) => encoder_args::run(args),
+        Command::Loadtest(args) => loadtest::run(args),
     }
 }
 

@@ -7,7 +7,9 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn adlens() -> Command {
@@ -34,19 +36,44 @@ fn jsonl_bad_rows_become_error_rows_with_line_numbers() {
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     let rows = jsonl(&out.get_output().stdout);
     let lines: Vec<u64> = rows.iter().map(|r| r["line"].as_u64().unwrap()).collect();
-    assert_eq!(lines, [1, 2, 3, 4, 5, 6, 7], "one output row per input row, in order");
+    assert_eq!(
+        lines,
+        [1, 2, 3, 4, 5, 6, 7],
+        "one output row per input row, in order"
+    );
     assert_eq!(rows[0]["id"], "a1");
     assert_eq!(rows[0]["author"], "小鹿", "input fields pass through");
-    for key in ["ad_probability", "label", "link_cost", "label_required", "top_signals", "compliance"] {
+    for key in [
+        "ad_probability",
+        "label",
+        "link_cost",
+        "label_required",
+        "top_signals",
+        "compliance",
+    ] {
         assert!(rows[0].get(key).is_some(), "missing {key}");
     }
-    assert!(rows[1]["label_required"].as_bool().unwrap(), "a note with a link needs a label");
+    assert!(
+        rows[1]["label_required"].as_bool().unwrap(),
+        "a note with a link needs a label"
+    );
     assert!(rows[2]["error"].as_str().unwrap().contains("empty"));
     assert_eq!(rows[2]["id"], "a3");
-    assert!(rows[3]["error"].as_str().unwrap().contains("missing field `text`"));
+    assert!(
+        rows[3]["error"]
+            .as_str()
+            .unwrap()
+            .contains("missing field `text`")
+    );
     assert!(rows[4]["error"].as_str().unwrap().contains("UTF-8"));
-    assert!(rows[5]["ad_probability"].is_number(), "scoring goes on after bad rows");
-    assert!(rows[6]["error"].as_str().unwrap().contains("invalid JSON"), "truncated last line");
+    assert!(
+        rows[5]["ad_probability"].is_number(),
+        "scoring goes on after bad rows"
+    );
+    assert!(
+        rows[6]["error"].as_str().unwrap().contains("invalid JSON"),
+        "truncated last line"
+    );
     assert!(stderr.contains("4 errors"), "{stderr}");
 }
 
@@ -69,7 +96,11 @@ fn csv_with_bom_multiline_fields_and_quoted_commas() {
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
     let headers: Vec<String> = rdr.headers().unwrap().iter().map(str::to_owned).collect();
-    assert_eq!(&headers[..4], ["id", "text", "has_link", "author"], "BOM stripped from the header");
+    assert_eq!(
+        &headers[..4],
+        ["id", "text", "has_link", "author"],
+        "BOM stripped from the header"
+    );
     assert!(headers.contains(&"link_cost".to_owned()));
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 4);
@@ -78,9 +109,16 @@ fn csv_with_bom_multiline_fields_and_quoted_commas() {
     let err = headers.iter().position(|h| h == "error").unwrap();
     let line = headers.iter().position(|h| h == "line").unwrap();
     assert!(rows[2][err].contains("empty"));
-    assert_eq!(&rows[2][line], "5", "the row's line number in the input file");
+    assert_eq!(
+        &rows[2][line], "5",
+        "the row's line number in the input file"
+    );
     let sig = headers.iter().position(|h| h == "top_signals").unwrap();
-    assert!(rows[1][sig].contains("disclosure"), "signals flattened: {}", &rows[1][sig]);
+    assert!(
+        rows[1][sig].contains("disclosure"),
+        "signals flattened: {}",
+        &rows[1][sig]
+    );
 }
 
 #[test]
@@ -96,19 +134,35 @@ fn gbk_csv_is_detected_and_a_wrong_encoding_is_reported_per_row() {
     assert!(rows[1]["label_required"].as_bool().unwrap());
 
     let out = adlens()
-        .args(["score", "--linear-only", "--quiet", "--format", "jsonl", "--encoding", "utf8"])
+        .args([
+            "score",
+            "--linear-only",
+            "--quiet",
+            "--format",
+            "jsonl",
+            "--encoding",
+            "utf8",
+        ])
         .arg(fixture("notes_gbk.csv"))
         .assert()
         .success();
     let rows = jsonl(&out.get_output().stdout);
-    assert!(rows[0]["error"].as_str().unwrap().contains("UTF-8"), "{:?}", rows[0]);
+    assert!(
+        rows[0]["error"].as_str().unwrap().contains("UTF-8"),
+        "{:?}",
+        rows[0]
+    );
 }
 
 #[test]
 fn many_rows_on_several_threads_keep_input_order() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("many.jsonl");
-    let texts = ["今天天气不错，去公园走了走", "姐妹们冲！到手价99", "用了一个月，缺点是有点贵"];
+    let texts = [
+        "今天天气不错，去公园走了走",
+        "姐妹们冲！到手价99",
+        "用了一个月，缺点是有点贵",
+    ];
     let body: String = (0..500)
         .map(|i| format!("{{\"id\":\"r{i}\",\"text\":\"{} {i}\"}}\n", texts[i % 3]))
         .collect();
@@ -129,7 +183,15 @@ fn many_rows_on_several_threads_keep_input_order() {
 #[test]
 fn sort_and_top_keep_the_safest_notes() {
     let out = adlens()
-        .args(["score", "--linear-only", "--quiet", "--sort", "link-cost", "--top", "2"])
+        .args([
+            "score",
+            "--linear-only",
+            "--quiet",
+            "--sort",
+            "link-cost",
+            "--top",
+            "2",
+        ])
         .arg(fixture("notes.jsonl"))
         .assert()
         .success();
@@ -154,7 +216,10 @@ fn resume_skips_ids_already_written() {
     // Simulate an interruption after two rows, the second one cut mid-line.
     let mut lines: Vec<&str> = full.lines().collect();
     lines.truncate(2);
-    let half: String = lines[1].chars().take(lines[1].chars().count() / 2).collect();
+    let half: String = lines[1]
+        .chars()
+        .take(lines[1].chars().count() / 2)
+        .collect();
     std::fs::write(&out_path, format!("{}\n{half}", lines[0])).unwrap();
     adlens()
         .args(["score", "--linear-only", "--quiet", "--resume", "-o"])
@@ -172,7 +237,12 @@ fn resume_skips_ids_already_written() {
 #[test]
 fn unreadable_input_is_a_clear_error() {
     adlens()
-        .args(["score", "--linear-only", "--quiet", "/nonexistent/notes.jsonl"])
+        .args([
+            "score",
+            "--linear-only",
+            "--quiet",
+            "/nonexistent/notes.jsonl",
+        ])
         .assert()
         .failure()
         .stderr(predicates::str::contains("cannot open"));
