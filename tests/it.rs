@@ -7,4 +7,5 @@ mod it {
     mod serve_process;
     mod server;
     mod spans;
+    mod train_eval;
 }
