@@ -133,7 +133,6 @@ pub struct Score {
     /// Whether a link was given or found in the text.
     pub has_link: bool,
     /// What a purchase link would cost this note in reader trust.
-    #[schema(value_type = Object)]
     pub trust: TrustEstimate,
     /// Nearest authentic and ad training notes (needs the encoder; null without).
     pub similar: Option<Similar>,
