@@ -388,10 +388,38 @@ pub fn train_encoder_side(
     use super::head::{DIM, Index, IndexEntry};
     use super::manifest::{EnsembleInfo, HeadInfo};
 
-    let rows: Vec<Sparse> = enc.train.iter().map(|e| Sparse::from_dense(e)).collect();
+    // Embedding dimensions differ by small amounts around large shared means, so
+    // the head is fitted on z-scored dimensions and the scaling is folded back
+    // into its weights: the stored head reads raw embeddings.
+    let n = enc.train.len().max(1) as f32;
+    let mut mean = vec![0.0f32; DIM];
+    for e in enc.train {
+        for (m, v) in mean.iter_mut().zip(e) {
+            *m += v / n;
+        }
+    }
+    let mut std = vec![0.0f32; DIM];
+    for e in enc.train {
+        for ((s, v), m) in std.iter_mut().zip(e).zip(&mean) {
+            *s += (v - m) * (v - m) / n;
+        }
+    }
+    for s in &mut std {
+        *s = s.sqrt().max(1e-6);
+    }
+    let z = |e: &Vec<f32>| -> Sparse {
+        let v: Vec<f32> = e
+            .iter()
+            .zip(&mean)
+            .zip(&std)
+            .map(|((x, m), s)| (x - m) / s)
+            .collect();
+        Sparse::from_dense(&v)
+    };
+    let rows: Vec<Sparse> = enc.train.iter().map(z).collect();
     let targets: Vec<f32> = train_notes.iter().map(|n| n.label.target()).collect();
-    let head_grid = [1e-4, 1e-3, 1e-2];
-    let head_fit = fit(
+    let head_grid = [1e-3, 1e-2, 3e-2, 1e-1];
+    let mut head_fit = fit(
         &rows,
         &targets,
         DIM,
@@ -400,6 +428,15 @@ pub fn train_encoder_side(
         opts.folds,
         opts.seed,
     );
+    let folded: Vec<f32> = head_fit
+        .model
+        .weights
+        .iter()
+        .zip(&std)
+        .map(|(w, s)| w / s)
+        .collect();
+    head_fit.model.bias -= folded.iter().zip(&mean).map(|(w, m)| w * m).sum::<f32>();
+    head_fit.model.weights = folded;
     let dev_rows: Vec<Sparse> = enc.dev.iter().map(|e| Sparse::from_dense(e)).collect();
     let dev_head: Vec<f32> = dev_rows.iter().map(|x| head_fit.model.margin(x)).collect();
     let dev_linear: Vec<f32> = dev.rows.iter().map(|x| linear_model.margin(x)).collect();

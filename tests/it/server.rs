@@ -276,15 +276,24 @@ async fn health_info_metrics_openapi_docs_and_cors() {
     let schema = &doc["components"]["schemas"]["Score"];
     let (_, score) = call(
         app(),
-        post("/v1/score", json!({"text": "姐妹们冲！到手价99"}).to_string()),
+        post(
+            "/v1/score",
+            json!({"text": "姐妹们冲！到手价99"}).to_string(),
+        ),
     )
     .await;
     for req in schema["required"].as_array().expect("required list") {
         let key = req.as_str().unwrap();
-        assert!(score.get(key).is_some(), "required {key} missing from a response");
+        assert!(
+            score.get(key).is_some(),
+            "required {key} missing from a response"
+        );
     }
     for key in score.as_object().unwrap().keys() {
-        assert!(schema["properties"].get(key).is_some(), "{key} is not documented");
+        assert!(
+            schema["properties"].get(key).is_some(),
+            "{key} is not documented"
+        );
     }
     let err_schema = &doc["components"]["schemas"]["ErrorBody"];
     for key in ["error", "error_type"] {
