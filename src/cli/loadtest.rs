@@ -164,9 +164,10 @@ fn report(name: &str, t: &mut Tally, secs: u64) {
         t.errors
     );
     println!(
-        "{name}: latency ms p50 {:.1}  p90 {:.1}  p99 {:.1}  max {:.1}",
+        "{name}: latency ms p50 {:.1}  p90 {:.1}  p95 {:.1}  p99 {:.1}  max {:.1}",
         pct(0.50),
         pct(0.90),
+        pct(0.95),
         pct(0.99),
         pct(1.0)
     );

@@ -209,12 +209,33 @@ pub async fn serve(
             }
         }
     });
-    let server =
-        axum::serve(listener, router(app, &cors_origins)).with_graceful_shutdown(shutdown_signal());
-    let server = tokio::spawn(async move { server.await });
+    let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
+    let signal = async move {
+        shutdown_signal().await;
+        let _ = stopping_tx.send(true);
+    };
+    let server = axum::serve(listener, router(app, &cors_origins)).with_graceful_shutdown(signal);
+    let mut server = tokio::spawn(async move { server.await });
     // A model that cannot load is fatal: exit non-zero with the reason.
     loading.await??;
-    server.await??;
+    // Draining may not hang: after the signal, in-flight work gets DRAIN_TIMEOUT.
+    let drain_deadline = async {
+        while !*stopping.borrow_and_update() {
+            if stopping.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        tokio::time::sleep(DRAIN_TIMEOUT).await;
+    };
+    tokio::select! {
+        r = &mut server => r??,
+        () = drain_deadline => {
+            tracing::warn!(timeout = ?DRAIN_TIMEOUT, "in-flight requests did not finish in time; stopping anyway");
+        }
+    }
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How long in-flight requests may run after SIGINT/SIGTERM.
+pub const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
