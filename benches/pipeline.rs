@@ -1,7 +1,8 @@
 //! Throughput of the text pipeline and the linear scorer on realistic notes.
 //!
 //! `cargo bench --bench pipeline`: notes of about 300 characters from the labelled
-//! corpus (150–450 chars, up to 300 notes), on one thread.
+//! corpus (200–450 chars, mean about 290, up to 300 notes), on one thread.
+//! - `normalize`, `segment`, `signals`: each stage alone.
 //! - `analyze`: normalise + segment + signals + compliance.
 //! - `score_linear`: the above plus features, the linear model, calibration.
 //! - `score_explained`: a full `Scorer::score`, with contributions and sentences.
@@ -22,7 +23,7 @@ fn notes() -> Vec<String> {
             notes
                 .into_iter()
                 .map(|n| n.text)
-                .filter(|t| (150..=450).contains(&t.chars().count())),
+                .filter(|t| (200..=450).contains(&t.chars().count())),
         );
     }
     out.truncate(300);
@@ -46,6 +47,29 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(texts.len() as u64));
     g.measurement_time(Duration::from_secs(8));
     g.sample_size(20);
+    let normalized: Vec<_> = texts.iter().map(|t| adlens::text::normalize(t)).collect();
+    let segmented: Vec<_> = normalized.iter().map(adlens::text::segment).collect();
+    g.bench_function("normalize", |b| {
+        b.iter(|| {
+            for t in &texts {
+                std::hint::black_box(adlens::text::normalize(t));
+            }
+        })
+    });
+    g.bench_function("segment", |b| {
+        b.iter(|| {
+            for n in &normalized {
+                std::hint::black_box(adlens::text::segment(n));
+            }
+        })
+    });
+    g.bench_function("signals", |b| {
+        b.iter(|| {
+            for (n, t) in normalized.iter().zip(&segmented) {
+                std::hint::black_box(adlens::signals::detect(n, t));
+            }
+        })
+    });
     g.bench_function("analyze", |b| {
         b.iter(|| {
             for t in &texts {

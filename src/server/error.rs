@@ -110,3 +110,41 @@ impl IntoResponse for ApiError {
         (status, Json(body)).into_response()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::to_bytes;
+
+    #[tokio::test]
+    async fn a_500_does_not_leak_the_detail() {
+        let resp =
+            ApiError::Internal("db password is hunter2 at /srv/secret".into()).into_response();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = to_bytes(resp.into_body(), 1 << 16).await.unwrap();
+        let v: ErrorBody = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v.error_type, "internal");
+        assert_eq!(v.error, "internal error");
+    }
+
+    #[tokio::test]
+    async fn every_status_has_a_snake_case_code() {
+        for (e, status) in [
+            (ApiError::BadRequest("x".into()), 400),
+            (ApiError::UnsupportedMediaType, 415),
+            (ApiError::PayloadTooLarge { limit: 1 }, 413),
+            (ApiError::Validation("x".into()), 422),
+            (ApiError::TooManyRequests { limit: 1 }, 429),
+            (ApiError::NotReady, 503),
+            (ApiError::NotFound("/x".into()), 404),
+            (ApiError::MethodNotAllowed, 405),
+        ] {
+            let (s, code) = e.status_and_type();
+            assert_eq!(s.as_u16(), status);
+            assert!(
+                code.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{code}"
+            );
+        }
+    }
+}

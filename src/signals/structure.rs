@@ -18,7 +18,7 @@ static LIST_ITEM: LazyLock<Regex> = LazyLock::new(|| {
 
 static SPEC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\d+(?:\.\d+)?\s?(?:%|mah|w\b|hz|mm|cm|kg|g\b|ml|mg|小时|倍|nits|gb|tb|寸|英寸|万像素|分贝|db\b|pa\b|℃|度)|烟酰胺|玻尿酸|透明质酸|视黄醇|a醇|vc|胜肽|神经酰胺|角鲨烷|积雪草|二裂酵母|胶原蛋白|益生菌|乳铁蛋白|dha|hmo|蛋白质含量|处理器|芯片|刷新率|续航|像素|降噪",
+        r"\d+(?:\.\d+)?\s?(?:%|mah|w(?-u:\b)|hz|mm|cm|kg|g(?-u:\b)|ml|mg|小时|倍|nits|gb|tb|寸|英寸|万像素|分贝|db(?-u:\b)|pa(?-u:\b)|℃|度)|烟酰胺|玻尿酸|透明质酸|视黄醇|a醇|vc|胜肽|神经酰胺|角鲨烷|积雪草|二裂酵母|胶原蛋白|益生菌|乳铁蛋白|dha|hmo|蛋白质含量|处理器|芯片|刷新率|续航|像素|降噪",
     )
     .expect("spec pattern compiles")
 });

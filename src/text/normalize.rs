@@ -218,7 +218,7 @@ static PATTERNS: LazyLock<Vec<EntityPattern>> = LazyLock::new(|| {
     vec![
         p(
             EntityKind::Url,
-            r"(?:https?://[a-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+|\b(?:xhslink\.com|t\.cn|e\.tb\.cn|m\.tb\.cn|s\.tb\.cn|u\.jd\.com|3\.cn|dwz\.cn|url\.cn|v\.douyin\.com|s\.click\.taobao\.com|item\.taobao\.com|detail\.tmall\.com|item\.jd\.com)/[a-z0-9\-._~/?=&%#]*)",
+            r"(?:https?://[a-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+|(?-u:\b)(?:xhslink\.com|t\.cn|e\.tb\.cn|m\.tb\.cn|s\.tb\.cn|u\.jd\.com|3\.cn|dwz\.cn|url\.cn|v\.douyin\.com|s\.click\.taobao\.com|item\.taobao\.com|detail\.tmall\.com|item\.jd\.com)/[a-z0-9\-._~/?=&%#]*)",
         ),
         p(
             EntityKind::ShareCode,
@@ -231,7 +231,7 @@ static PATTERNS: LazyLock<Vec<EntityPattern>> = LazyLock::new(|| {
         p(EntityKind::Mention, r"@[\p{L}\p{N}_\-.·]{1,30}"),
         p(
             EntityKind::Price,
-            r"(?:(?:到手价?|券后价?|活动价|原价|售价|专柜价|秒杀价|团购价|只要|仅需|才)\s?¥?\s?\d+(?:\.\d+)?(?:元|块|rmb)?|¥\s?\d+(?:\.\d+)?|\d+(?:\.\d+)?\s?(?:元|块钱|块|rmb\b|r\b))",
+            r"(?:(?:到手价?|券后价?|活动价|原价|售价|专柜价|秒杀价|团购价|只要|仅需|才)\s?¥?\s?\d+(?:\.\d+)?(?:元|块|rmb)?|¥\s?\d+(?:\.\d+)?|\d+(?:\.\d+)?\s?(?:元|块钱|块|rmb(?-u:\b)|r(?-u:\b)))",
         ),
         p(
             EntityKind::Emoji,
