@@ -8,7 +8,6 @@
 //! * [`EncoderHandle`]: a tokio task that owns the encoder and batches concurrent
 //!   requests by padded-token budget; [`embed_batched`] does the same synchronously.
 //! * [`EmbeddingCache`]: embeddings on disk, keyed by model, prefix and text.
-//! * [`NearestIndex`]: the nearest organic notes and ads to an embedding.
 //!
 //! The model is a BERT encoder with absolute positions from 0 and an XLM-R
 //! SentencePiece tokenizer; see `notes/e5-small-loading.md`.
@@ -17,14 +16,12 @@ mod batcher;
 mod cache;
 mod e5s1;
 pub mod fetch;
-mod index;
 mod model;
 mod wheel;
 
 pub use batcher::{BatchConfig, EncoderHandle, embed_batched};
 pub use cache::EmbeddingCache;
 pub use fetch::{FetchInfo, ModelFiles, default_dir, ensure};
-pub use index::{IndexItem, Nearest, NearestIndex, Neighbour};
 pub use model::{Encoder, MAX_TOKENS, PASSAGE_PREFIX, QUERY_PREFIX};
 
 /// Width of an embedding.
