@@ -305,34 +305,47 @@ pub fn run<W: Write>(
             });
         }
         drop(done_tx);
+        // Only the workers hold the chunk receiver now: if they all stop, the
+        // reader's next send fails and it stops too.
+        drop(chunk_rx);
+        let done_rx = done_rx;
 
         let mut pending: BTreeMap<usize, Vec<Done>> = BTreeMap::new();
         let mut next = 0usize;
         let mut buffered: Vec<Done> = Vec::new();
-        for (seq, done) in done_rx.iter() {
-            pending.insert(seq, done);
-            while let Some(batch) = pending.remove(&next) {
-                next += 1;
-                for d in batch {
-                    summary.rows += 1;
-                    match d.link_cost {
-                        None => summary.errors += 1,
-                        Some(cost) => {
-                            summary.ads += usize::from(d.is_ad);
-                            summary.with_findings += usize::from(d.findings);
-                            let name = d.id.clone().unwrap_or_else(|| format!("line {}", d.line));
-                            keep_extremes(&mut summary, cost, name, k);
+        let mut write_all = || -> anyhow::Result<()> {
+            for (seq, done) in done_rx.iter() {
+                pending.insert(seq, done);
+                while let Some(batch) = pending.remove(&next) {
+                    next += 1;
+                    for d in batch {
+                        summary.rows += 1;
+                        match d.link_cost {
+                            None => summary.errors += 1,
+                            Some(cost) => {
+                                summary.ads += usize::from(d.is_ad);
+                                summary.with_findings += usize::from(d.findings);
+                                let name =
+                                    d.id.clone().unwrap_or_else(|| format!("line {}", d.line));
+                                keep_extremes(&mut summary, cost, name, k);
+                            }
+                        }
+                        if opts.sort.is_some() {
+                            buffered.push(d);
+                        } else {
+                            writer.write(&d.out)?;
                         }
                     }
-                    if opts.sort.is_some() {
-                        buffered.push(d);
-                    } else {
-                        writer.write(&d.out)?;
-                    }
+                    progress(summary.rows, bytes.load(Ordering::Relaxed));
                 }
-                progress(summary.rows, bytes.load(Ordering::Relaxed));
             }
-        }
+            Ok(())
+        };
+        let written = write_all();
+        // On a write error (e.g. a closed pipe) the workers' sends must fail rather
+        // than block, so the scope can end.
+        drop(done_rx);
+        written?;
         let (_, interrupted, skipped) = reader
             .join()
             .map_err(|_| anyhow::anyhow!("the reader thread panicked"))??;

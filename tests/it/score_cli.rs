@@ -247,3 +247,38 @@ fn unreadable_input_is_a_clear_error() {
         .failure()
         .stderr(predicates::str::contains("cannot open"));
 }
+
+#[test]
+fn a_closed_output_pipe_stops_the_run_instead_of_hanging() {
+    use std::io::Read;
+    use std::process::{Command as Std, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("many.jsonl");
+    let body: String = (0..20_000)
+        .map(|i| format!("{{\"id\":\"r{i}\",\"text\":\"今天天气不错，去公园走了走 {i}\"}}\n"))
+        .collect();
+    std::fs::write(&input, body).unwrap();
+    let mut child = Std::new(env!("CARGO_BIN_EXE_adlens"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["score", "--linear-only", "--quiet", "--jobs", "2"])
+        .arg(&input)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut first = [0u8; 64];
+    out.read_exact(&mut first).unwrap();
+    drop(out); // the reader goes away, like `| head`
+    let started = std::time::Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "adlens score hung after its output closed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
