@@ -5,13 +5,15 @@
 //! - `normalize`, `segment`, `signals`: each stage alone.
 //! - `analyze`: normalise + segment + signals + compliance.
 //! - `score_linear`: the above plus features, the linear model, calibration.
-//! - `score_explained`: a full `Scorer::score`, with contributions and sentences.
+//! - `score_explained`: a full `Analyzer::score` (linear only), with contributions,
+//!   sentences and trust.
 
 use std::path::Path;
 use std::time::Duration;
 
-use adlens::model::{Note, Scorer};
-use adlens::{data, pipeline};
+use adlens::data;
+use adlens::pipeline::{Analyzer, EncoderInput, Note};
+use adlens::signals::analyze;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn notes() -> Vec<String> {
@@ -40,8 +42,8 @@ fn bench(c: &mut Criterion) {
     let mean = texts.iter().map(|t| t.chars().count()).sum::<usize>() / texts.len();
     eprintln!("{} notes, mean {mean} chars", texts.len());
     let scorer =
-        Scorer::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models")).expect("models");
-    pipeline::analyze("预热", false);
+        Analyzer::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models")).expect("models");
+    analyze("预热", false);
 
     let mut g = c.benchmark_group("pipeline");
     g.throughput(Throughput::Elements(texts.len() as u64));
@@ -73,14 +75,14 @@ fn bench(c: &mut Criterion) {
     g.bench_function("analyze", |b| {
         b.iter(|| {
             for t in &texts {
-                std::hint::black_box(pipeline::analyze(t, false));
+                std::hint::black_box(analyze(t, false));
             }
         })
     });
     g.bench_function("score_linear", |b| {
         b.iter(|| {
             for t in &texts {
-                let a = pipeline::analyze(t, false);
+                let a = analyze(t, false);
                 std::hint::black_box(scorer.probabilities(&a));
             }
         })
@@ -92,7 +94,7 @@ fn bench(c: &mut Criterion) {
                     text: t.clone(),
                     ..Note::default()
                 };
-                std::hint::black_box(scorer.score(&note));
+                std::hint::black_box(scorer.score(&note, EncoderInput::Unavailable("bench")));
             }
         })
     });

@@ -129,7 +129,7 @@ def main():
             for o in rows:
                 row = {"id": f"n{next_id:05d}", "text": o["text"], "label": o["label"],
                        "subtype": o["subtype"], "category": o["category"],
-                       "has_link": o["has_link"], "disclosed": o["disclosed"]}
+                       "has_link": o["has_link"], "disclosed": o["disclosed"], "source": "written"}
                 next_id += 1
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
         print(f"{s}: {len(rows)}", file=sys.stderr)

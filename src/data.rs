@@ -7,7 +7,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The two classes.
+/// The gold label: the two classes, and `unsure` for notes a reader could not
+/// decide (kept in the files, excluded from training and from every metric, and
+/// counted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Label {
@@ -15,14 +17,18 @@ pub enum Label {
     Ad,
     /// An ordinary user's own content.
     Organic,
+    /// The annotators could not tell (e.g. a one-sided pitch with no mechanic).
+    Unsure,
 }
 
 impl Label {
-    /// 1.0 for ads, 0.0 for organic notes.
+    /// 1.0 for ads, 0.0 for organic notes, 0.5 for unsure ones (which no fit or
+    /// metric reads: see [`without_unsure`]).
     pub fn target(self) -> f32 {
         match self {
             Label::Ad => 1.0,
             Label::Organic => 0.0,
+            Label::Unsure => 0.5,
         }
     }
 
@@ -31,15 +37,18 @@ impl Label {
         match self {
             Label::Ad => "ad",
             Label::Organic => "organic",
+            Label::Unsure => "unsure",
         }
     }
 
-    /// Reads `"ad"`/`"organic"` (any case), `1`/`0`, `"1"`/`"0"` or `true`/`false`.
+    /// Reads `"ad"`/`"organic"`/`"unsure"` (any case), `1`/`0`, `"1"`/`"0"` or
+    /// `true`/`false`.
     pub fn from_json(v: &Value) -> Option<Label> {
         match v {
             Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
                 "ad" | "1" => Some(Label::Ad),
                 "organic" | "0" => Some(Label::Organic),
+                "unsure" => Some(Label::Unsure),
                 _ => None,
             },
             Value::Number(n) => match n.as_f64() {
@@ -70,6 +79,22 @@ pub struct LabeledNote {
     pub has_link: Option<bool>,
     /// Whether the note carries a disclosure label, if given.
     pub disclosed: Option<bool>,
+    /// Where the note comes from (`written`, `real_xhs`, `reviews`, …), if given.
+    pub source: Option<String>,
+    /// For real ads: the commercial mechanics the annotator saw (`merchant`,
+    /// `campaign_hashtags`, …); empty when none were recorded.
+    pub mechanics: Vec<String>,
+}
+
+/// Splits off the `unsure` notes: the decided ones, and how many were unsure.
+pub fn without_unsure(notes: Vec<LabeledNote>) -> (Vec<LabeledNote>, usize) {
+    let n = notes.len();
+    let kept: Vec<LabeledNote> = notes
+        .into_iter()
+        .filter(|x| x.label != Label::Unsure)
+        .collect();
+    let unsure = n - kept.len();
+    (kept, unsure)
 }
 
 /// A line that could not be used, with its 1-based number.
@@ -92,6 +117,59 @@ pub enum DataError {
         /// The cause.
         source: std::io::Error,
     },
+    /// A file that must be clean (training data) has a bad line.
+    #[error("{path}:{line}: {message} ({count} bad lines in all)")]
+    BadLine {
+        /// The file.
+        path: String,
+        /// 1-based number of the first bad line.
+        line: usize,
+        /// What was wrong with it.
+        message: String,
+        /// How many lines were bad.
+        count: usize,
+    },
+}
+
+/// A row id as text: a JSON string as it is, a number in its JSON form, anything
+/// else none. Every reader of ids (data files, batch input, the API) uses this.
+pub fn id_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Lower-case hex of bytes (a digest).
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// sha256 (hex) of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(bytes))
+}
+
+/// sha256 (hex) of a file, streamed.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(hex(&hasher.finalize()));
+        }
+        hasher.update(&buf[..n]);
+    }
 }
 
 /// Parses one JSONL line into a labelled note.
@@ -110,14 +188,10 @@ pub fn parse_line(line: &str) -> Result<LabeledNote, String> {
         .get("label")
         .ok_or("missing field `label`")
         .and_then(|l| {
-            Label::from_json(l).ok_or("field `label` is not \"ad\"/\"organic\" or 1/0")
+            Label::from_json(l).ok_or("field `label` is not \"ad\"/\"organic\"/\"unsure\" or 1/0")
         })?;
     let string = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_owned);
-    let id = obj.get("id").and_then(|v| match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    });
+    let id = obj.get("id").and_then(id_string);
     Ok(LabeledNote {
         id,
         text: text.to_owned(),
@@ -126,6 +200,17 @@ pub fn parse_line(line: &str) -> Result<LabeledNote, String> {
         category: string("category"),
         has_link: obj.get("has_link").and_then(Value::as_bool),
         disclosed: obj.get("disclosed").and_then(Value::as_bool),
+        source: string("source"),
+        mechanics: obj
+            .get("mechanics")
+            .and_then(Value::as_array)
+            .map(|v| {
+                v.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 
@@ -175,17 +260,17 @@ pub fn read_jsonl(path: &Path) -> Result<(Vec<LabeledNote>, Vec<LineError>), Dat
 }
 
 /// Reads a file the model was trained on, failing on any bad line (training data
-/// must be clean).
-pub fn read_clean(path: &Path) -> anyhow::Result<Vec<LabeledNote>> {
+/// must be clean). `unsure` notes are kept: callers drop them with
+/// [`without_unsure`].
+pub fn read_clean(path: &Path) -> Result<Vec<LabeledNote>, DataError> {
     let (notes, errors) = read_jsonl(path)?;
     if let Some(e) = errors.first() {
-        anyhow::bail!(
-            "{}:{}: {} ({} bad lines in all)",
-            path.display(),
-            e.line,
-            e.message,
-            errors.len()
-        );
+        return Err(DataError::BadLine {
+            path: path.display().to_string(),
+            line: e.line,
+            message: e.message.clone(),
+            count: errors.len(),
+        });
     }
     Ok(notes)
 }

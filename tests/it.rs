@@ -3,6 +3,10 @@
 mod it {
     mod check_cli;
     mod corpus;
+    mod doors;
+    mod encoder;
+    mod engine;
+    mod layers;
     mod score_cli;
     mod serve_process;
     mod server;

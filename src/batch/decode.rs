@@ -6,7 +6,7 @@ use std::io::{self, Read};
 use encoding_rs::{Decoder, Encoding, GB18030, UTF_8};
 
 /// What the user asked for with `--encoding`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputEncoding {
     /// UTF-8 if the start of the file is valid UTF-8, else GBK if it decodes as GBK.
     Auto,

@@ -6,6 +6,7 @@
 
 pub mod decode;
 pub mod read;
+mod summary;
 pub mod write;
 
 use std::collections::{BTreeMap, HashSet};
@@ -15,24 +16,47 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use crate::engine::Engine;
-use crate::model::{Note, Score};
 pub use decode::InputEncoding;
-pub use read::Fields;
+pub use read::{Fields, RowError};
+use summary::{Done, process};
+pub use summary::{SortKey, Summary, score_fields};
 pub use write::Format;
 
 /// Rows per work unit.
 const CHUNK: usize = 64;
 
-/// Sort key for `--sort`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SortKey {
-    /// Lowest link cost (safest to attach a link to) first.
-    LinkCost,
-    /// Lowest ad probability (most authentic-reading) first.
-    AdProbability,
+/// Errors that stop a batch run (a bad row does not: it becomes an error row).
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    /// The input could not be opened.
+    #[error("cannot open {path}: {source}")]
+    Open {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Reading the input or writing the output failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The input's encoding could not be read.
+    #[error("{0}")]
+    Encoding(String),
+    /// The CSV header or an output CSV could not be read.
+    #[error("{0}")]
+    Csv(String),
+    /// A worker thread panicked.
+    #[error("the {0} thread panicked")]
+    Panicked(&'static str),
+}
+
+impl From<csv::Error> for BatchError {
+    fn from(e: csv::Error) -> BatchError {
+        BatchError::Csv(e.to_string())
+    }
 }
 
 /// Settings of one batch run.
@@ -58,121 +82,6 @@ pub struct Options {
     pub skip_ids: HashSet<String>,
 }
 
-/// What a run did.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Summary {
-    /// Rows read.
-    pub rows: usize,
-    /// Rows that could not be scored.
-    pub errors: usize,
-    /// Rows skipped because `--resume` found their id in the output.
-    pub skipped: usize,
-    /// Rows labelled ad.
-    pub ads: usize,
-    /// Rows with at least one compliance finding.
-    pub with_findings: usize,
-    /// Lowest link cost: (cost, id or line).
-    pub lowest: Vec<(f32, String)>,
-    /// Highest link cost: (cost, id or line).
-    pub highest: Vec<(f32, String)>,
-    /// Line of the last row read when the run was interrupted.
-    pub interrupted_after_line: Option<usize>,
-}
-
-struct Done {
-    line: usize,
-    id: Option<String>,
-    out: Map<String, Value>,
-    link_cost: Option<f32>,
-    is_ad: bool,
-    findings: bool,
-}
-
-/// Output fields for one scored note.
-pub fn score_fields(score: &Score) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("ad_probability".into(), json!(round4(score.ad_probability)));
-    m.insert("label".into(), json!(score.label));
-    m.insert(
-        "link_cost".into(),
-        json!(round4(score.trust.link_cost.estimate)),
-    );
-    m.insert("label_required".into(), json!(score.trust.label_required));
-    let mut sigs: Vec<_> = score.signals.iter().filter(|s| s.weight > 0.0).collect();
-    sigs.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-    m.insert(
-        "top_signals".into(),
-        Value::Array(
-            sigs.iter()
-                .take(5)
-                .map(|s| json!({"kind": s.kind.as_str(), "text": s.text, "start": s.start, "end": s.end}))
-                .collect(),
-        ),
-    );
-    m.insert(
-        "compliance".into(),
-        Value::Array(
-            score
-                .compliance
-                .iter()
-                .map(|f| json!({"code": f.code, "rule": f.rule, "severity": f.severity}))
-                .collect(),
-        ),
-    );
-    m
-}
-
-fn round4(x: f32) -> f64 {
-    (x as f64 * 10_000.0).round() / 10_000.0
-}
-
-fn process(engine: &Engine, rows: Vec<read::InputRow>) -> Vec<Done> {
-    let notes: Vec<Note> = rows
-        .iter()
-        .filter_map(|r| r.row.as_ref().ok())
-        .map(|row| Note {
-            id: row.id.clone(),
-            text: row.text.clone(),
-            has_link: row.has_link,
-        })
-        .collect();
-    let mut scores = engine.score_chunk_blocking(&notes).into_iter();
-    rows.into_iter()
-        .map(|r| match r.row {
-            Ok(row) => {
-                let score = scores.next().expect("one score per good row");
-                let mut out = row.fields;
-                out.extend(score_fields(&score));
-                out.insert("line".into(), json!(r.line));
-                Done {
-                    line: r.line,
-                    id: row.id,
-                    out,
-                    link_cost: Some(score.trust.link_cost.estimate),
-                    is_ad: score.label == "ad",
-                    findings: !score.compliance.is_empty(),
-                }
-            }
-            Err((id, error)) => {
-                let mut out = Map::new();
-                if let Some(id) = &id {
-                    out.insert("id".into(), json!(id));
-                }
-                out.insert("error".into(), json!(error));
-                out.insert("line".into(), json!(r.line));
-                Done {
-                    line: r.line,
-                    id,
-                    out,
-                    link_cost: None,
-                    is_ad: false,
-                    findings: false,
-                }
-            }
-        })
-        .collect()
-}
-
 /// Counts bytes read, for the progress bar.
 struct Counting<R> {
     inner: R,
@@ -190,12 +99,12 @@ impl<R: Read> Read for Counting<R> {
 type Rows = Box<dyn Iterator<Item = std::io::Result<read::InputRow>> + Send>;
 
 /// Opens the input and returns its CSV columns (for CSV) and the row stream.
-fn open(opts: &Options, bytes: Arc<AtomicU64>) -> anyhow::Result<(Option<Vec<String>>, Rows)> {
+fn open(opts: &Options, bytes: Arc<AtomicU64>) -> Result<(Option<Vec<String>>, Rows), BatchError> {
     let raw: Box<dyn Read + Send> = match &opts.input {
-        Some(p) => Box::new(
-            std::fs::File::open(p)
-                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", p.display()))?,
-        ),
+        Some(p) => Box::new(std::fs::File::open(p).map_err(|source| BatchError::Open {
+            path: p.display().to_string(),
+            source,
+        })?),
         None => Box::new(std::io::stdin()),
     };
     let mut counting = Counting {
@@ -203,7 +112,7 @@ fn open(opts: &Options, bytes: Arc<AtomicU64>) -> anyhow::Result<(Option<Vec<Str
         count: bytes,
     };
     let sample = decode::read_sample(&mut counting)?;
-    let encoding = decode::sniff(&sample, opts.encoding).map_err(|e| anyhow::anyhow!(e))?;
+    let encoding = decode::sniff(&sample, opts.encoding).map_err(BatchError::Encoding)?;
     let reader = decode::DecodingReader::new(counting, sample, encoding);
     Ok(match opts.input_format {
         Format::Jsonl => (
@@ -214,24 +123,10 @@ fn open(opts: &Options, bytes: Arc<AtomicU64>) -> anyhow::Result<(Option<Vec<Str
             )),
         ),
         Format::Csv => {
-            let (cols, rows) =
-                read::csv(reader, opts.fields.clone()).map_err(|e| anyhow::anyhow!(e))?;
+            let (cols, rows) = read::csv(reader, opts.fields.clone()).map_err(BatchError::Csv)?;
             (Some(cols), Box::new(rows))
         }
     })
-}
-
-/// Keeps the k smallest and k largest (cost, name) pairs.
-fn keep_extremes(s: &mut Summary, cost: f32, name: String, k: usize) {
-    if k == 0 {
-        return;
-    }
-    s.lowest.push((cost, name.clone()));
-    s.lowest.sort_by(|a, b| a.0.total_cmp(&b.0));
-    s.lowest.truncate(k);
-    s.highest.push((cost, name));
-    s.highest.sort_by(|a, b| b.0.total_cmp(&a.0));
-    s.highest.truncate(k);
 }
 
 /// Scores every row of the input and writes one output row per input row.
@@ -244,7 +139,7 @@ pub fn run<W: Write>(
     append: bool,
     stop: &AtomicBool,
     progress: &dyn Fn(usize, u64),
-) -> anyhow::Result<Summary> {
+) -> Result<Summary, BatchError> {
     let bytes = Arc::new(AtomicU64::new(0));
     let (columns, rows) = open(opts, bytes.clone())?;
     let mut writer = write::Writer::new(opts.output_format, out, columns, append);
@@ -255,42 +150,44 @@ pub fn run<W: Write>(
     let k = opts.top.unwrap_or(5);
     let mut summary = Summary::default();
 
-    let result: anyhow::Result<()> = std::thread::scope(|scope| {
-        let reader = scope.spawn(move || -> anyhow::Result<(usize, Option<usize>, usize)> {
-            let (mut seq, mut last_line, mut skipped) = (0usize, None, 0usize);
-            let mut chunk = Vec::with_capacity(CHUNK);
-            for row in rows {
-                let row = row?;
-                if stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                if let Ok(r) = &row.row
-                    && r.id.as_ref().is_some_and(|id| opts.skip_ids.contains(id))
-                {
-                    skipped += 1;
-                    continue;
-                }
-                last_line = Some(row.line);
-                chunk.push(row);
-                if chunk.len() == CHUNK {
-                    if chunk_tx.send((seq, std::mem::take(&mut chunk))).is_err() {
+    let result: Result<(), BatchError> = std::thread::scope(|scope| {
+        let reader = scope.spawn(
+            move || -> Result<(usize, Option<usize>, usize), BatchError> {
+                let (mut seq, mut last_line, mut skipped) = (0usize, None, 0usize);
+                let mut chunk = Vec::with_capacity(CHUNK);
+                for row in rows {
+                    let row = row?;
+                    if stop.load(Ordering::Relaxed) {
                         break;
                     }
+                    if let Ok(r) = &row.row
+                        && r.id.as_ref().is_some_and(|id| opts.skip_ids.contains(id))
+                    {
+                        skipped += 1;
+                        continue;
+                    }
+                    last_line = Some(row.line);
+                    chunk.push(row);
+                    if chunk.len() == CHUNK {
+                        if chunk_tx.send((seq, std::mem::take(&mut chunk))).is_err() {
+                            break;
+                        }
+                        seq += 1;
+                    }
+                }
+                if !chunk.is_empty() {
+                    let _ = chunk_tx.send((seq, chunk));
                     seq += 1;
                 }
-            }
-            if !chunk.is_empty() {
-                let _ = chunk_tx.send((seq, chunk));
-                seq += 1;
-            }
-            drop(chunk_tx);
-            let interrupted = if stop.load(Ordering::Relaxed) {
-                last_line
-            } else {
-                None
-            };
-            Ok((seq, interrupted, skipped))
-        });
+                drop(chunk_tx);
+                let interrupted = if stop.load(Ordering::Relaxed) {
+                    last_line
+                } else {
+                    None
+                };
+                Ok((seq, interrupted, skipped))
+            },
+        );
         for _ in 0..jobs {
             let rx = chunk_rx.clone();
             let tx = done_tx.clone();
@@ -313,23 +210,13 @@ pub fn run<W: Write>(
         let mut pending: BTreeMap<usize, Vec<Done>> = BTreeMap::new();
         let mut next = 0usize;
         let mut buffered: Vec<Done> = Vec::new();
-        let mut write_all = || -> anyhow::Result<()> {
+        let mut write_all = || -> Result<(), BatchError> {
             for (seq, done) in done_rx.iter() {
                 pending.insert(seq, done);
                 while let Some(batch) = pending.remove(&next) {
                     next += 1;
                     for d in batch {
-                        summary.rows += 1;
-                        match d.link_cost {
-                            None => summary.errors += 1,
-                            Some(cost) => {
-                                summary.ads += usize::from(d.is_ad);
-                                summary.with_findings += usize::from(d.findings);
-                                let name =
-                                    d.id.clone().unwrap_or_else(|| format!("line {}", d.line));
-                                keep_extremes(&mut summary, cost, name, k);
-                            }
-                        }
+                        summary.count(&d, k);
                         if opts.sort.is_some() {
                             buffered.push(d);
                         } else {
@@ -348,21 +235,13 @@ pub fn run<W: Write>(
         written?;
         let (_, interrupted, skipped) = reader
             .join()
-            .map_err(|_| anyhow::anyhow!("the reader thread panicked"))??;
+            .map_err(|_| BatchError::Panicked("reader"))??;
         summary.interrupted_after_line = interrupted;
         summary.skipped = skipped;
         if let Some(key) = opts.sort {
-            let value = |d: &Done| -> f32 {
-                match key {
-                    SortKey::LinkCost => d.link_cost.unwrap_or(f32::INFINITY),
-                    SortKey::AdProbability => d
-                        .out
-                        .get("ad_probability")
-                        .and_then(Value::as_f64)
-                        .map_or(f32::INFINITY, |v| v as f32),
-                }
-            };
-            buffered.sort_by(|a, b| value(a).total_cmp(&value(b)).then(a.line.cmp(&b.line)));
+            buffered.sort_by(|a, b| {
+                (a.sort_value(key).total_cmp(&b.sort_value(key))).then(a.line.cmp(&b.line))
+            });
             if let Some(top) = opts.top {
                 buffered.truncate(top);
             }
@@ -382,12 +261,17 @@ pub fn existing_ids(
     path: &Path,
     format: Format,
     id_field: &str,
-) -> anyhow::Result<HashSet<String>> {
+) -> Result<HashSet<String>, BatchError> {
     let mut ids = HashSet::new();
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ids),
-        Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+        Err(source) => {
+            return Err(BatchError::Open {
+                path: path.display().to_string(),
+                source,
+            });
+        }
     };
     match format {
         Format::Jsonl => {
@@ -395,11 +279,7 @@ pub fn existing_ids(
                 let line = line?;
                 // A line cut by the interruption is not finished: it will be redone.
                 if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(&line)
-                    && let Some(id) = m.get(id_field).and_then(|v| match v {
-                        Value::String(s) => Some(s.clone()),
-                        Value::Number(n) => Some(n.to_string()),
-                        _ => None,
-                    })
+                    && let Some(id) = m.get(id_field).and_then(crate::data::id_string)
                 {
                     ids.insert(id);
                 }

@@ -5,6 +5,9 @@ use std::io::{BufRead, Read};
 
 use serde_json::{Map, Value};
 
+use crate::pipeline::NoteError;
+use crate::text::TextError;
+
 /// Field names to read.
 #[derive(Debug, Clone)]
 pub struct Fields {
@@ -29,13 +32,29 @@ pub struct Row {
     pub fields: Map<String, Value>,
 }
 
+/// Why a row cannot be scored, with its id when one was readable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// The row's id, if readable.
+    pub id: Option<String>,
+    /// What is wrong (its `error_type` is the service's for the same fault).
+    pub error: NoteError,
+}
+
+fn malformed(id: Option<String>, why: String) -> RowError {
+    RowError {
+        id,
+        error: NoteError::Malformed(why),
+    }
+}
+
 /// One input row: its 1-based line number and the row or what was wrong with it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InputRow {
     /// Line where the row starts.
     pub line: usize,
     /// The row, or the reason it cannot be scored (with the id if one was readable).
-    pub row: Result<Row, (Option<String>, String)>,
+    pub row: Result<Row, RowError>,
 }
 
 fn truthy(v: &Value) -> bool {
@@ -51,26 +70,22 @@ fn truthy(v: &Value) -> bool {
 }
 
 fn id_of(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
+    crate::data::id_string(v?).filter(|s| !s.is_empty())
 }
 
 /// Builds a row from a field map, checking the text.
-pub fn row_from_map(
-    fields: Map<String, Value>,
-    f: &Fields,
-) -> Result<Row, (Option<String>, String)> {
+pub fn row_from_map(fields: Map<String, Value>, f: &Fields) -> Result<Row, RowError> {
     let id = id_of(fields.get(&f.id));
     let text = match fields.get(&f.text) {
-        None => return Err((id, format!("missing field `{}`", f.text))),
+        None => return Err(malformed(id, format!("missing field `{}`", f.text))),
         Some(Value::String(s)) => s.clone(),
-        Some(_) => return Err((id, format!("field `{}` is not a string", f.text))),
+        Some(_) => return Err(malformed(id, format!("field `{}` is not a string", f.text))),
     };
     if text.trim().is_empty() {
-        return Err((id, format!("field `{}` is empty", f.text)));
+        return Err(RowError {
+            id,
+            error: NoteError::Text(TextError::Empty),
+        });
     }
     let has_link = fields.get(&f.link).is_some_and(truthy);
     Ok(Row {
@@ -93,7 +108,10 @@ pub fn jsonl<R: BufRead>(reader: R, f: Fields) -> impl Iterator<Item = std::io::
             };
             let line_no = i + 1;
             let row = match std::str::from_utf8(&line) {
-                Err(e) => Err((None, format!("invalid UTF-8 at byte {}", e.valid_up_to()))),
+                Err(e) => Err(malformed(
+                    None,
+                    format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+                )),
                 Ok(s) => {
                     let s = s.trim_end_matches('\r').trim_start_matches('\u{feff}');
                     if s.trim().is_empty() {
@@ -101,8 +119,8 @@ pub fn jsonl<R: BufRead>(reader: R, f: Fields) -> impl Iterator<Item = std::io::
                     }
                     match serde_json::from_str::<Value>(s) {
                         Ok(Value::Object(m)) => row_from_map(m, &f),
-                        Ok(_) => Err((None, "not a JSON object".into())),
-                        Err(e) => Err((None, format!("invalid JSON: {e}"))),
+                        Ok(_) => Err(malformed(None, "not a JSON object".into())),
+                        Err(e) => Err(malformed(None, format!("invalid JSON: {e}"))),
                     }
                 }
             };
@@ -149,7 +167,7 @@ pub fn csv<R: Read>(
                 }
                 return Ok(InputRow {
                     line,
-                    row: Err((None, format!("malformed CSV row: {e}"))),
+                    row: Err(malformed(None, format!("malformed CSV row: {e}"))),
                 });
             }
         };
@@ -165,7 +183,7 @@ pub fn csv<R: Read>(
                     let id = fields.get(&f.id).and_then(Value::as_str).map(str::to_owned);
                     return Ok(InputRow {
                         line,
-                        row: Err((
+                        row: Err(malformed(
                             id,
                             format!(
                                 "column `{col}` is not valid UTF-8 (byte {})",
@@ -203,10 +221,26 @@ mod tests {
         assert_eq!(rows.len(), 4);
         assert!(rows[0].row.as_ref().unwrap().has_link);
         assert_eq!(rows[1].line, 3);
-        assert_eq!(rows[1].row.as_ref().unwrap_err().0.as_deref(), Some("b"));
-        assert!(rows[2].row.as_ref().unwrap_err().1.contains("UTF-8"));
+        assert_eq!(rows[1].row.as_ref().unwrap_err().id.as_deref(), Some("b"));
+        assert!(
+            rows[2]
+                .row
+                .as_ref()
+                .unwrap_err()
+                .error
+                .to_string()
+                .contains("UTF-8")
+        );
         assert_eq!(rows[3].line, 5);
-        assert!(rows[3].row.as_ref().unwrap_err().1.contains("invalid JSON"));
+        assert!(
+            rows[3]
+                .row
+                .as_ref()
+                .unwrap_err()
+                .error
+                .to_string()
+                .contains("invalid JSON")
+        );
     }
 
     #[test]

@@ -7,9 +7,9 @@ use clap::Args;
 
 use anyhow::Context;
 
-use crate::model::{Note, Score, Scorer};
+use crate::engine::Engine;
+use crate::pipeline::{Note, Score};
 use crate::signals::{Finding, Severity, Signal};
-use crate::text;
 
 /// Arguments of `adlens check`.
 #[derive(Debug, Args)]
@@ -25,19 +25,23 @@ pub struct CheckArgs {
     /// Model directory (manifest.json, linear.bin …).
     #[arg(long, default_value = "models", env = "ADLENS_MODELS")]
     pub models: std::path::PathBuf,
+    /// Encoder options: like `serve`, `check` uses the encoder when it can have it.
+    #[command(flatten)]
+    pub encoder: super::encoder_args::EncoderArgs,
 }
 
 /// Runs `adlens check`.
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let raw = super::read_text_arg(&args.text)?;
-    text::validate(&raw, usize::MAX)?;
-    let scorer = Scorer::load(&args.models)
-        .with_context(|| format!("loading the models in {}", args.models.display()))?;
-    let score = scorer.score(&Note {
+    let note = Note {
         id: None,
         text: raw.clone(),
         has_link: args.has_link,
-    });
+    };
+    note.validate(usize::MAX)?;
+    let engine = Engine::load(&args.encoder.engine_config(args.models.clone()))
+        .with_context(|| format!("loading the models in {}", args.models.display()))?;
+    let score = engine.score_blocking(&note);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&score)?);
     } else {
@@ -59,7 +63,14 @@ pub fn render_score(score: &Score, colour: bool) -> String {
         score.ad_probability, score.label, score.threshold, score.model.version
     );
     out.push_str(&paint(&head, "1", colour));
-    out.push_str("\n\nContributions (log-odds toward ad)\n");
+    out.push_str("\nComponents\n");
+    for c in &score.model.components {
+        let p = c
+            .ad_probability
+            .map_or("  -  ".into(), |p| format!("{p:.3}"));
+        out.push_str(&format!("  {:<13} {p}  {}\n", c.name, c.status));
+    }
+    out.push_str("\nContributions (log-odds toward ad)\n");
     for c in &score.contributions {
         let at = c
             .spans

@@ -38,6 +38,7 @@ impl EncoderArgs {
             models,
             encoder_dir: self.dir(),
             allow_fetch: !self.no_fetch,
+            cache: None,
         }
     }
 }

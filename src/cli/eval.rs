@@ -1,4 +1,5 @@
-//! `adlens eval FILE.jsonl`: every model's metrics on a labelled file.
+//! `adlens eval FILE.jsonl [FILE…]`: every model's metrics on labelled files,
+//! pooled and per source.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,16 +7,18 @@ use std::process::ExitCode;
 use clap::Args;
 
 use crate::data;
+use crate::engine::{Engine, EngineConfig};
 use crate::eval::{self, Predictions};
-use crate::model::{Scorer, encoder, train};
-use crate::pipeline;
+use crate::pipeline::Note;
 
 /// Arguments of `adlens eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// JSONL with `text` and `label` ("ad"/"organic" or 1/0); `subtype` adds a
-    /// per-subtype table.
-    pub file: PathBuf,
+    /// JSONL files with `text` and `label` ("ad"/"organic"/"unsure" or 1/0);
+    /// `subtype` adds a per-subtype table, `source` a per-source one. `unsure`
+    /// rows are left out of every metric and counted.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
     /// Print exactly one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
@@ -35,41 +38,52 @@ pub struct EvalArgs {
 
 /// Runs `adlens eval`.
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
-    let scorer = Scorer::load(&args.models)?;
-    let (notes, errors) = data::read_jsonl(&args.file)?;
-    for e in &errors {
-        eprintln!("{}:{}: skipped: {}", args.file.display(), e.line, e.message);
+    let mut notes = Vec::new();
+    let mut errors = Vec::new();
+    for file in &args.files {
+        let (n, e) = data::read_jsonl(file)?;
+        for e in &e {
+            eprintln!("{}:{}: skipped: {}", file.display(), e.line, e.message);
+        }
+        notes.extend(n);
+        errors.extend(e);
     }
     if !errors.is_empty() {
         eprintln!("{} line(s) skipped", errors.len());
     }
+    let (notes, unsure) = data::without_unsure(notes);
+    if unsure > 0 {
+        eprintln!("{unsure} note(s) labelled unsure left out of every metric");
+    }
     if notes.is_empty() {
-        anyhow::bail!("{}: no usable labelled notes", args.file.display());
+        anyhow::bail!("no usable labelled notes in {:?}", args.files);
     }
-    let m = scorer.manifest();
-    let embeddings = match (args.encoder.dir(), scorer.has_head()) {
-        (Some(dir), true) => {
-            let files = encoder::ensure(&dir, !args.encoder.no_fetch)?;
-            let enc = encoder::Encoder::load(&files)?;
-            let mut cache = encoder::EmbeddingCache::open(&args.cache, files.model_sha256())?;
-            let texts: Vec<String> = notes.iter().map(|n| n.text.clone()).collect();
-            Some(train::embed_cached(&enc, &mut cache, &texts)?)
-        }
-        (Some(_), false) => {
-            eprintln!(
-                "note: {} has no encoder head; reporting rules and linear only",
-                args.models.display()
-            );
-            None
-        }
-        (None, _) => None,
-    };
-    let mut probs = Vec::with_capacity(notes.len());
-    for (i, n) in notes.iter().enumerate() {
-        let a = pipeline::analyze(&n.text, false);
-        let e = embeddings.as_ref().map(|v| v[i].as_slice());
-        probs.push(scorer.probabilities_with(&a, e));
+    // The same door as `check`, `score` and the service: the engine, with an
+    // embedding cache so re-running an evaluation does not re-embed.
+    let engine = Engine::load(&EngineConfig {
+        cache: Some(args.cache.clone()),
+        ..args.encoder.engine_config(args.models.clone())
+    })?;
+    if args.encoder.dir().is_some() && !engine.has_encoder() {
+        eprintln!("note: {}", engine.components()[2].1);
     }
+    // The model reads only the text: a note's own `has_link` does not change how
+    // ad-like it reads, so every note is scored as it stands.
+    let as_notes: Vec<Note> = notes
+        .iter()
+        .map(|n| Note {
+            id: n.id.clone(),
+            text: n.text.clone(),
+            has_link: false,
+        })
+        .collect();
+    let probs: Vec<_> = as_notes
+        .chunks(256)
+        .flat_map(|c| engine.score_chunk_blocking(c))
+        .map(|s| s.probabilities)
+        .collect();
+    let m = engine.manifest();
+    let encoder_ran = probs.iter().all(|p| p.head.is_some());
     let mut preds = vec![
         Predictions {
             name: "rules".into(),
@@ -82,7 +96,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             threshold: m.linear.calibrated.threshold,
         },
     ];
-    if let (Some(h), Some(e), true) = (&m.encoder_head, &m.ensemble, embeddings.is_some()) {
+    if let (Some(h), Some(e), true) = (&m.encoder_head, &m.ensemble, encoder_ran) {
         preds.push(Predictions {
             name: "encoder_head".into(),
             p: probs.iter().map(|p| p.head.unwrap_or(0.5)).collect(),
@@ -95,11 +109,19 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         });
     }
     let evals = eval::evaluate(&notes, &preds);
-    let table = eval::table(&evals);
+    let sources = eval::sources::by_source(&notes, &preds);
+    let table = eval::table(&evals) + &eval::sources::table(&sources);
     if args.json {
-        println!("{}", eval::summary_json(&evals, errors.len()));
+        let mut v = eval::summary_json(&evals, errors.len());
+        v["unsure_excluded"] = unsure.into();
+        v["by_source"] = serde_json::to_value(&sources)?;
+        println!("{v}");
     } else {
-        println!("n = {} ({} skipped)\n", notes.len(), errors.len());
+        println!(
+            "n = {} ({} skipped, {unsure} unsure left out)\n",
+            notes.len(),
+            errors.len()
+        );
         print!("{table}");
     }
     if let Some(dir) = &args.report {

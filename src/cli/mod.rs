@@ -1,5 +1,6 @@
 //! Command-line interface: `adlens check | score | eval | train | serve | model | trust`.
 
+mod batch_args;
 mod check;
 mod encoder_args;
 mod eval;

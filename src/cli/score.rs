@@ -10,7 +10,8 @@ use std::time::Instant;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::batch::{self, Fields, Format, InputEncoding, Options, SortKey};
+use super::batch_args::{EncodingArg, FormatArg, SortArg};
+use crate::batch::{self, Fields, Format, Options};
 use crate::engine::Engine;
 
 /// Arguments of `adlens score`.
@@ -23,13 +24,13 @@ pub struct ScoreArgs {
     pub output: Option<PathBuf>,
     /// Output format (default: from the output's extension, else the input's format).
     #[arg(long, value_enum)]
-    pub format: Option<Format>,
+    pub format: Option<FormatArg>,
     /// Input format (default: from the extension; stdin defaults to jsonl).
     #[arg(long, value_enum)]
-    pub input_format: Option<Format>,
+    pub input_format: Option<FormatArg>,
     /// Input encoding: auto-detects UTF-8 (with or without BOM) and GBK.
     #[arg(long, value_enum, default_value = "auto")]
-    pub encoding: InputEncoding,
+    pub encoding: EncodingArg,
     /// Field holding the note text.
     #[arg(long, default_value = "text")]
     pub text_field: String,
@@ -44,7 +45,7 @@ pub struct ScoreArgs {
     pub jobs: Option<usize>,
     /// Sort the output (buffers every row in memory).
     #[arg(long, value_enum)]
-    pub sort: Option<SortKey>,
+    pub sort: Option<SortArg>,
     /// Keep only the first K rows after sorting; also the size of the summary lists.
     #[arg(long)]
     pub top: Option<usize>,
@@ -97,7 +98,7 @@ fn watch_interrupt(stop: Arc<AtomicBool>) {
         else {
             return;
         };
-        rt.block_on(crate::server::shutdown_signal());
+        rt.block_on(crate::shutdown::signal());
         stop.store(true, Ordering::Relaxed);
     });
 }
@@ -106,7 +107,7 @@ fn watch_interrupt(stop: Arc<AtomicBool>) {
 pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     let input = (args.input != "-").then(|| PathBuf::from(&args.input));
     let input_format = match (args.input_format, &input) {
-        (Some(f), _) => f,
+        (Some(f), _) => f.into(),
         (None, Some(p)) => format_of(p).ok_or_else(|| {
             anyhow::anyhow!(
                 "cannot tell the format of {}: use --input-format jsonl|csv",
@@ -117,6 +118,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     };
     let output_format = args
         .format
+        .map(Format::from)
         .or_else(|| args.output.as_deref().and_then(format_of))
         .unwrap_or(input_format);
     let fields = Fields {
@@ -135,13 +137,13 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     let opts = Options {
         input: input.clone(),
         input_format,
-        encoding: args.encoding,
+        encoding: args.encoding.into(),
         output_format,
         fields,
         jobs: args
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
-        sort: args.sort,
+        sort: args.sort.map(Into::into),
         top: args.top,
         skip_ids,
     };

@@ -134,7 +134,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         args.addr,
         limits,
         args.cors_origin,
-        move |_| Ok(Engine::load(&cfg)?),
+        move |_| Engine::load(&cfg),
     ))?;
     Ok(ExitCode::SUCCESS)
 }

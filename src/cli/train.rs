@@ -11,9 +11,16 @@ use crate::model::train::{self, TrainOptions};
 /// Arguments of `adlens train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Folder holding train.jsonl and dev.jsonl.
-    #[arg(long, default_value = "data/notes", env = "ADLENS_DATA")]
-    pub data: PathBuf,
+    /// Source folders, each holding train.jsonl and dev.jsonl (repeat the flag or
+    /// separate with commas). Default: the written corpus, the annotated real
+    /// notes and the real reviews.
+    #[arg(
+        long,
+        env = "ADLENS_DATA",
+        value_delimiter = ',',
+        default_value = "data/notes,data/real/xhs,data/real/reviews"
+    )]
+    pub data: Vec<PathBuf>,
     /// Where to write the model files and manifest.json.
     #[arg(long, default_value = "models", env = "ADLENS_MODELS")]
     pub out: PathBuf,
@@ -37,7 +44,7 @@ pub struct TrainArgs {
 /// Runs `adlens train`.
 pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     let opts = TrainOptions {
-        data_dir: args.data,
+        sources: args.data,
         out_dir: args.out,
         epochs: args.epochs,
         seed: args.seed,
@@ -74,6 +81,16 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     eprintln!(
         "rules baseline: dev ROC-AUC {:.4}, F1 {:.4}",
         r.roc_auc, r.f1
+    );
+    for s in &m.data.sources {
+        eprintln!(
+            "source {}: {} train ({} ads), {} dev, {} unsure left out",
+            s.name, s.n_train, s.n_train_ads, s.n_dev, s.n_unsure
+        );
+    }
+    eprintln!(
+        "threshold ({}): {}",
+        m.linear.calibrated.threshold, m.linear.calibrated.threshold_rule
     );
     eprintln!("wrote {} (version {})", opts.out_dir.display(), m.version);
     Ok(ExitCode::SUCCESS)

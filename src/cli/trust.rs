@@ -62,11 +62,11 @@ pub fn run(args: TrustArgs) -> anyhow::Result<ExitCode> {
             text,
         } => {
             let raw = super::read_text_arg(&text)?;
-            let a = crate::pipeline::analyze(&raw, has_link);
-            let e = TrustModel::new(Priors::builtin()?).estimate(
+            let a = crate::signals::analyze(&raw, has_link);
+            let e = TrustModel::new(Priors::builtin()?).estimate_settled(
                 ad_probability,
                 &a.signals,
-                a.has_link,
+                a.settled,
             );
             println!("{}", serde_json::to_string_pretty(&e)?);
         }

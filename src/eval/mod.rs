@@ -1,15 +1,15 @@
 //! Evaluation: every model's metrics on a labelled file, per-subtype accuracy, and
 //! the report files (HTML, ROC / PR / reliability plots, confident errors).
 
-pub mod metrics;
 pub mod report;
+pub mod sources;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::data::LabeledNote;
-use metrics::Metrics;
+use crate::metrics::{self, Metrics};
 
 /// One model's predictions over the evaluated notes.
 #[derive(Debug, Clone)]

@@ -7,9 +7,9 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::metrics::{pr_curve, reliability, roc_curve};
 use super::{ModelEval, Predictions};
 use crate::data::LabeledNote;
+use crate::metrics::{pr_curve, reliability, roc_curve};
 
 const COLOURS: [RGBColor; 4] = [
     RGBColor(120, 120, 120),

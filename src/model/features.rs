@@ -11,7 +11,7 @@ use std::hash::Hasher;
 
 use fnv::FnvHasher;
 
-use crate::pipeline::Analysis;
+use crate::signals::Analysis;
 use crate::signals::{DisclosureStrength, SignalKind};
 use crate::text::EntityKind;
 
@@ -345,7 +345,7 @@ pub fn explain(a: &Analysis) -> Vec<Explained> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::analyze;
+    use crate::signals::analyze;
 
     #[test]
     fn explain_matches_extract() {

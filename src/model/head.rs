@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::ModelError;
 use super::logistic::Logistic;
 
-/// Embedding width of multilingual-e5-small.
-pub const DIM: usize = 384;
+pub use super::encoder::DIM;
 
 /// `head.json`: weights of the logistic head.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ModelError;
 use super::logistic::Platt;
-use crate::eval::metrics::Metrics;
+use crate::metrics::Metrics;
 
 /// File name of the manifest inside the model directory.
 pub const FILE: &str = "manifest.json";
@@ -15,14 +15,39 @@ pub const FILE: &str = "manifest.json";
 /// The data a model was trained on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DataInfo {
-    /// sha256 of the training file.
+    /// sha256 of the training files (one file: its sha256; several: the sha256 of
+    /// their sha256s in order).
     pub train_sha256: String,
-    /// sha256 of the calibration (dev) file.
+    /// sha256 of the calibration (dev) files, the same way.
     pub dev_sha256: String,
-    /// Notes in the training file.
+    /// Training notes used (`unsure` excluded).
     pub n_train: usize,
-    /// Notes in the dev file.
+    /// Dev notes used (`unsure` excluded).
     pub n_dev: usize,
+    /// Every source that went in.
+    #[serde(default)]
+    pub sources: Vec<SourceInfo>,
+}
+
+/// One training source: a folder with `train.jsonl` and `dev.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceInfo {
+    /// Source name (`written`, `real_xhs`, `reviews`, …).
+    pub name: String,
+    /// The folder, as given.
+    pub dir: String,
+    /// sha256 of its train.jsonl.
+    pub train_sha256: String,
+    /// sha256 of its dev.jsonl.
+    pub dev_sha256: String,
+    /// Training notes used / ads among them.
+    pub n_train: usize,
+    /// Ads among the training notes.
+    pub n_train_ads: usize,
+    /// Dev notes used.
+    pub n_dev: usize,
+    /// `unsure` notes left out of train and dev.
+    pub n_unsure: usize,
 }
 
 /// A calibrated component: how raw margins become probabilities and labels.
@@ -30,8 +55,13 @@ pub struct DataInfo {
 pub struct Calibrated {
     /// Platt scaling fitted on dev.
     pub calibration: Platt,
-    /// Decision threshold on the calibrated probability, chosen on dev (best F1).
+    /// Decision threshold on the calibrated probability, chosen on dev: the best-F1
+    /// threshold, raised if needed so that real organic dev notes (every source but
+    /// `written`) are flagged at most at the guard rate.
     pub threshold: f32,
+    /// How the threshold was chosen, in words.
+    #[serde(default)]
+    pub threshold_rule: String,
     /// Metrics on dev after calibration.
     pub dev: Metrics,
 }

@@ -1,6 +1,7 @@
 //! Model stage: hashed n-gram features, the logistic models (linear n-gram model,
-//! keyword-rules baseline, encoder head, ensemble), calibration, and the
-//! [`Scorer`] that turns an analysed note into a calibrated, explained score.
+//! keyword-rules baseline, encoder head, ensemble), calibration and training. It
+//! knows analysed notes and labelled data, nothing above them: turning a note into
+//! a result is the pipeline's job.
 
 pub mod encoder;
 pub mod features;
@@ -8,16 +9,13 @@ pub mod head;
 pub mod linear;
 pub mod logistic;
 pub mod manifest;
-mod scorer;
 pub mod train;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use manifest::Manifest;
-pub use scorer::{
-    Component, Contribution, EncoderInput, Example, ModelInfo, Note, Probabilities, Score, Scorer,
-    Sentence, Similar, Span, Timings, default_dir,
-};
+
+use crate::signals::Analysis;
 
 /// Errors loading, saving or training models.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +39,12 @@ pub enum ModelError {
     /// Training data is unusable.
     #[error("training data: {0}")]
     Data(String),
+    /// A data file could not be read.
+    #[error(transparent)]
+    Read(#[from] crate::data::DataError),
+    /// The encoder could not be fetched, loaded or run.
+    #[error("encoder: {0}")]
+    Encoder(#[from] encoder::EncoderError),
 }
 
 impl ModelError {
@@ -51,4 +55,14 @@ impl ModelError {
             source,
         }
     }
+}
+
+/// The default model directory: `$ADLENS_MODELS`, else `models`.
+pub fn default_dir() -> PathBuf {
+    std::env::var_os("ADLENS_MODELS").map_or_else(|| PathBuf::from("models"), PathBuf::from)
+}
+
+/// The keyword-rules baseline margin: the sum of the signal weights.
+pub fn rules_margin(a: &Analysis) -> f32 {
+    a.signals.iter().map(|s| s.weight).sum()
 }

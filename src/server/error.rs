@@ -7,6 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::engine::EngineError;
+use crate::pipeline::NoteError;
+
 /// The JSON body of every error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
@@ -36,6 +39,9 @@ pub enum ApiError {
     /// The JSON is well-formed but a value is not acceptable.
     #[error("{0}")]
     Validation(String),
+    /// The note cannot be scored (empty, too long, malformed).
+    #[error(transparent)]
+    Note(#[from] NoteError),
     /// Too many requests in flight.
     #[error("too many requests in flight (limit {limit}); retry shortly")]
     TooManyRequests {
@@ -68,6 +74,10 @@ impl ApiError {
                 (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
             }
             ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
+            ApiError::Note(e @ NoteError::Text(_)) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, e.error_type())
+            }
+            ApiError::Note(e) => (StatusCode::BAD_REQUEST, e.error_type()),
             ApiError::TooManyRequests { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
             }
@@ -94,6 +104,12 @@ impl ApiError {
             }
             other => ApiError::BadRequest(other.body_text()),
         }
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> ApiError {
+        ApiError::Internal(e.to_string())
     }
 }
 

@@ -47,7 +47,7 @@ pub async fn track(req: Request, next: Next) -> Response {
 }
 
 /// Records the per-stage timings of one scored note.
-pub fn record_stages(t: &crate::model::Timings) {
+pub fn record_stages(t: &crate::pipeline::Timings) {
     for (stage, ms) in [
         ("text", t.text_ms),
         ("linear", t.linear_ms),

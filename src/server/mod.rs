@@ -5,6 +5,7 @@
 pub mod error;
 mod metrics;
 pub mod routes;
+pub mod schema;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock, RwLock};
@@ -22,7 +23,8 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::engine::Engine;
+use crate::engine::{Engine, EngineError};
+use crate::shutdown::DRAIN_TIMEOUT;
 pub use error::{ApiError, ErrorBody};
 
 /// Request limits, reported at `/info`.
@@ -156,27 +158,18 @@ pub fn router(app: Arc<AppState>, cors_origins: &[String]) -> Router {
     r.with_state(app)
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-    tracing::info!("shutdown signal received: finishing in-flight requests");
+/// Errors that stop the service.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// Binding or serving failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The models could not be loaded.
+    #[error("failed to load models: {0}")]
+    Load(#[from] EngineError),
+    /// The loading or serving task panicked.
+    #[error("service task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
 }
 
 /// Binds `addr`, loads the engine in the background (503 until ready), serves until
@@ -185,8 +178,8 @@ pub async fn serve(
     addr: SocketAddr,
     limits: Limits,
     cors_origins: Vec<String>,
-    load: impl FnOnce(&AppState) -> anyhow::Result<Engine> + Send + 'static,
-) -> anyhow::Result<()> {
+    load: impl FnOnce(&AppState) -> Result<Engine, EngineError> + Send + 'static,
+) -> Result<(), ServerError> {
     let app = AppState::new(limits);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
@@ -204,14 +197,14 @@ pub async fn serve(
                 Ok(())
             }
             Err(e) => {
-                loader.set_status(&format!("failed to load models: {e:#}"));
+                loader.set_status(&format!("failed to load models: {e}"));
                 Err(e)
             }
         }
     });
     let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
     let signal = async move {
-        shutdown_signal().await;
+        crate::shutdown::signal().await;
         let _ = stopping_tx.send(true);
     };
     let server = axum::serve(listener, router(app, &cors_origins)).with_graceful_shutdown(signal);
@@ -236,6 +229,3 @@ pub async fn serve(
     tracing::info!("stopped");
     Ok(())
 }
-
-/// How long in-flight requests may run after SIGINT/SIGTERM.
-pub const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);

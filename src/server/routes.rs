@@ -12,8 +12,8 @@ use utoipa::{OpenApi, ToSchema};
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
-use crate::model::{Note, Score};
-use crate::text::{self, TextError};
+use super::schema::ScoreDoc;
+use crate::pipeline::{Note, NoteError, Score};
 
 /// `POST /v1/score` body.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -53,6 +53,7 @@ pub struct ItemError {
 #[serde(untagged)]
 pub enum BatchItem {
     /// The note was scored.
+    #[schema(value_type = ScoreDoc)]
     Scored(Box<Score>),
     /// The note was rejected.
     Failed(ItemError),
@@ -85,18 +86,21 @@ where
     }
 }
 
-fn check_text(text: &str, max_chars: usize) -> Result<(), ApiError> {
-    text::validate(text, max_chars).map_err(|e| match e {
-        TextError::Empty => ApiError::Validation("`text` is empty".into()),
-        other => ApiError::Validation(format!("`text`: {other}")),
-    })
+impl From<ScoreRequest> for Note {
+    fn from(r: ScoreRequest) -> Note {
+        Note {
+            id: r.id,
+            text: r.text,
+            has_link: r.has_link,
+        }
+    }
 }
 
 /// Scores one note.
 #[utoipa::path(
     post, path = "/v1/score", request_body = ScoreRequest,
     responses(
-        (status = 200, description = "The score", body = Score),
+        (status = 200, description = "The score", body = ScoreDoc),
         (status = 400, description = "Malformed JSON or wrong types", body = ErrorBody),
         (status = 413, description = "Body over the limit", body = ErrorBody),
         (status = 422, description = "Empty or too long text", body = ErrorBody),
@@ -108,37 +112,26 @@ pub async fn score(
     State(app): State<Arc<AppState>>,
     ApiJson(req): ApiJson<ScoreRequest>,
 ) -> Result<Json<Score>, ApiError> {
-    check_text(&req.text, app.limits.max_chars)?;
+    let note = Note::from(req);
+    note.validate(app.limits.max_chars)?;
     let engine = app.engine()?;
-    let note = Note {
-        id: req.id,
-        text: req.text,
-        has_link: req.has_link,
-    };
-    let score = engine.score(note).await.map_err(ApiError::Internal)?;
+    let score = engine.score(note).await?;
     super::metrics::record_stages(&score.timings);
     Ok(Json(score))
 }
 
 fn parse_item(v: Value, max_chars: usize) -> Result<Note, ItemError> {
-    let id = v.get("id").and_then(|i| match i {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    });
-    let fail = |error: String, error_type: &str| ItemError {
+    let id = v.get("id").and_then(crate::data::id_string);
+    let fail = |e: NoteError| ItemError {
         id: id.clone(),
-        error,
-        error_type: error_type.into(),
+        error: e.to_string(),
+        error_type: e.error_type().into(),
     };
-    let req: ScoreRequest = serde_json::from_value(v.clone())
-        .map_err(|e| fail(format!("not a valid note: {e}"), "invalid_json"))?;
-    check_text(&req.text, max_chars).map_err(|e| fail(e.to_string(), "validation"))?;
-    Ok(Note {
-        id: req.id,
-        text: req.text,
-        has_link: req.has_link,
-    })
+    let req: ScoreRequest =
+        serde_json::from_value(v).map_err(|e| fail(NoteError::Malformed(e.to_string())))?;
+    let note = Note::from(req);
+    note.validate(max_chars).map_err(fail)?;
+    Ok(note)
 }
 
 /// Scores a batch of notes, in order; bad notes get an error in their slot.
@@ -175,11 +168,7 @@ pub async fn score_batch(
         .iter()
         .filter_map(|p| p.as_ref().ok().cloned())
         .collect();
-    let mut scores = engine
-        .score_many(good)
-        .await
-        .map_err(ApiError::Internal)?
-        .into_iter();
+    let mut scores = engine.score_many(good).await?.into_iter();
     let results = parsed
         .into_iter()
         .map(|p| match p {
@@ -247,7 +236,8 @@ pub async fn metrics_text(State(app): State<Arc<AppState>>) -> Response {
         BatchResponse,
         BatchItem,
         ItemError,
-        ErrorBody
+        ErrorBody,
+        ScoreDoc
     ))
 )]
 pub struct ApiDoc;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{DisclosureStrength, Signal, SignalKind, clearly_disclosed, has, rules};
+use super::{DisclosureStrength, Settled, Signal, SignalKind, has, rules};
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -65,16 +65,15 @@ fn quoted(ev: &[Evidence]) -> String {
         .join("、")
 }
 
-/// Lists the rule findings of a note, most severe first. `has_link` is the
-/// caller's word that a purchase link is (or will be) attached; a detected
-/// purchase link counts too.
-pub fn compliance(signals: &[Signal], has_link: bool) -> Vec<Finding> {
-    let linked = has_link || has(signals, SignalKind::PurchaseLink);
+/// Lists the rule findings of a note, most severe first, given its signals and the
+/// link and disclosure facts settled in the analysis.
+pub fn compliance(signals: &[Signal], settled: Settled) -> Vec<Finding> {
+    let linked = settled.has_link;
     let selling = linked
         || has(signals, SignalKind::Offer)
         || has(signals, SignalKind::CallToAction)
         || has(signals, SignalKind::Disclosure);
-    let clear = clearly_disclosed(signals);
+    let clear = settled.clearly_disclosed;
     let mut out = Vec::new();
 
     let abs = evidence(signals, |s| s.kind == SignalKind::AbsoluteClaim);
@@ -168,7 +167,8 @@ mod tests {
     fn findings(text: &str, has_link: bool) -> Vec<Finding> {
         let n = normalize(text);
         let t = segment(&n);
-        compliance(&detect(&n, &t), has_link)
+        let s = detect(&n, &t);
+        compliance(&s, crate::signals::Settled::of(&s, has_link))
     }
 
     fn codes(f: &[Finding]) -> Vec<&str> {

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
 
-use super::lexicon::{LITERAL_GROUPS, PATTERN_CUES};
+use super::lexicon::LEXICON;
 use super::{Signal, SignalKind, structure};
 use crate::text::{EntityKind, Normalized, Token};
 
@@ -19,9 +19,9 @@ struct Matchers {
 static MATCHERS: LazyLock<Matchers> = LazyLock::new(|| {
     let mut cues = Vec::new();
     let mut literal_group = Vec::new();
-    for (g, group) in LITERAL_GROUPS.iter().enumerate() {
-        for cue in group.cues {
-            cues.push(*cue);
+    for (g, group) in LEXICON.literals.iter().enumerate() {
+        for cue in &group.cues {
+            cues.push(cue.as_str());
             literal_group.push(g);
         }
     }
@@ -29,9 +29,10 @@ static MATCHERS: LazyLock<Matchers> = LazyLock::new(|| {
         .match_kind(MatchKind::LeftmostLongest)
         .build(&cues)
         .expect("cue lexicon builds");
-    let patterns = PATTERN_CUES
+    let patterns = LEXICON
+        .patterns
         .iter()
-        .map(|c| Regex::new(c.pattern).expect("cue pattern compiles"))
+        .map(|c| Regex::new(&c.pattern).expect("cue patterns are checked on load"))
         .collect();
     Matchers {
         literals,
@@ -57,16 +58,13 @@ fn negated(text: &str, byte_start: usize) -> bool {
 
 fn signal(n: &Normalized, kind: SignalKind, bytes: (usize, usize), weight: f32) -> Signal {
     let (start, end) = n.byte_range_to_original(bytes.0, bytes.1);
-    Signal {
+    Signal::new(
         kind,
         start,
         end,
-        text: n.original_slice(start, end).to_owned(),
+        n.original_slice(start, end).to_owned(),
         weight,
-        explanation: String::new(),
-        rule: None,
-        strength: None,
-    }
+    )
 }
 
 /// Finds every signal in the note. Spans are char offsets into the original text
@@ -82,7 +80,7 @@ pub fn detect(n: &Normalized, tokens: &[Token]) -> Vec<Signal> {
     // Byte ranges already claimed by pattern cues.
     let mut claimed: Vec<(usize, usize)> = Vec::new();
 
-    for (cue, re) in PATTERN_CUES.iter().zip(&m.patterns) {
+    for (cue, re) in LEXICON.patterns.iter().zip(&m.patterns) {
         for mat in re.find_iter(text) {
             let r = (mat.start(), mat.end());
             if cue.kind == SignalKind::PurchaseLink && negated(text, r.0) {
@@ -90,14 +88,14 @@ pub fn detect(n: &Normalized, tokens: &[Token]) -> Vec<Signal> {
             }
             claimed.push(r);
             let mut s = signal(n, cue.kind, r, cue.weight);
-            s.explanation = cue.explanation.to_owned();
-            s.rule = cue.rule.map(str::to_owned);
+            s.explanation.clone_from(&cue.explanation);
+            s.rule.clone_from(&cue.rule);
             out.push(s);
         }
     }
 
     for mat in m.literals.find_iter(text) {
-        let group = &LITERAL_GROUPS[m.literal_group[mat.pattern().as_usize()]];
+        let group = &LEXICON.literals[m.literal_group[mat.pattern().as_usize()]];
         let Some(kind) = group.kind else { continue };
         let r = (mat.start(), mat.end());
         if claimed.iter().any(|&(s, e)| r.0 < e && s < r.1) {
@@ -107,8 +105,8 @@ pub fn detect(n: &Normalized, tokens: &[Token]) -> Vec<Signal> {
             continue;
         }
         let mut s = signal(n, kind, r, group.weight);
-        s.explanation = group.explanation.to_owned();
-        s.rule = group.rule.map(str::to_owned);
+        s.explanation.clone_from(&group.explanation);
+        s.rule.clone_from(&group.rule);
         s.strength = group.strength;
         out.push(s);
     }
@@ -147,11 +145,6 @@ fn link_entities(n: &Normalized) -> Vec<Signal> {
             let lower = e.text.to_lowercase();
             let shop = e.kind == EntityKind::ShareCode || SHOPS.iter().any(|s| lower.contains(s));
             Signal {
-                kind: SignalKind::PurchaseLink,
-                start: e.start,
-                end: e.end,
-                text: e.text.clone(),
-                weight: if shop { 1.8 } else { 0.6 },
                 explanation: if e.kind == EntityKind::ShareCode {
                     "淘口令/分享口令就是购买方式：按《互联网广告管理办法》第九条，这篇笔记必须标明“广告”。"
                 } else if shop {
@@ -161,7 +154,13 @@ fn link_entities(n: &Normalized) -> Vec<Signal> {
                 }
                 .to_owned(),
                 rule: Some(super::rules::INTERNET_AD_9.to_owned()),
-                strength: None,
+                ..Signal::new(
+                    SignalKind::PurchaseLink,
+                    e.start,
+                    e.end,
+                    e.text.clone(),
+                    if shop { 1.8 } else { 0.6 },
+                )
             }
         })
         .collect()

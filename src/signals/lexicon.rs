@@ -1,600 +1,231 @@
 //! The cue lexicon: literal phrases and patterns per signal kind, with the weight,
-//! explanation and rule each carries. Cues are matched against the normalised text
-//! (half-width, lower-case, Simplified), so they are written that way here.
-//!
-//! Starting points come from `shared/notes/domain.md` (text cues), extended with
-//! platform vocabulary; weights are priors for the keyword baseline, the trained
-//! model learns its own.
+//! explanation and rule each carries. The table lives in `data/lexicon.toml`,
+//! compiled in and validated on load; a bad entry is reported by its place in the
+//! file (`literal[3]`, `pattern[1]`) and what is wrong with it.
+
+use std::sync::LazyLock;
+
+use serde::Deserialize;
 
 use super::{DisclosureStrength, SignalKind, rules};
 
-/// A group of cues sharing kind, weight, explanation and rule.
+/// The lexicon shipped with adlens.
+const BUILTIN: &str = include_str!("../../data/lexicon.toml");
+
+/// A group of literal cues sharing kind, weight, explanation and rule.
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct CueGroup {
     /// `None` for blockers: phrases matched only so that a shorter cue inside them
     /// is not reported (广告位 is not a disclosure).
     pub kind: Option<SignalKind>,
     pub weight: f32,
-    pub explanation: &'static str,
-    pub rule: Option<&'static str>,
+    pub explanation: String,
+    pub rule: Option<String>,
     pub strength: Option<DisclosureStrength>,
-    pub cues: &'static [&'static str],
+    pub cues: Vec<String>,
 }
-
-const fn group(
-    kind: SignalKind,
-    weight: f32,
-    explanation: &'static str,
-    rule: Option<&'static str>,
-    cues: &'static [&'static str],
-) -> CueGroup {
-    CueGroup {
-        kind: Some(kind),
-        weight,
-        explanation,
-        rule,
-        strength: None,
-        cues,
-    }
-}
-
-/// Literal cues, matched leftmost-longest in one pass.
-pub(crate) static LITERAL_GROUPS: &[CueGroup] = &[
-    CueGroup {
-        kind: Some(SignalKind::Disclosure),
-        weight: 1.6,
-        explanation: "已明确标注广告/推广：符合可识别性要求，读者会按广告来读这篇笔记。",
-        rule: None,
-        strength: Some(DisclosureStrength::Clear),
-        cues: &[
-            "#广告",
-            "广告",
-            "推广",
-            "赞助",
-            "品牌推广",
-            "付费推广",
-            "商业推广",
-            "sponsored",
-            "#ad ",
-            "#ad#",
-            "业配",
-        ],
-    },
-    CueGroup {
-        kind: Some(SignalKind::Disclosure),
-        weight: 1.2,
-        explanation: "只用了“合作/恰饭/品牌寄送”等说法：这类模糊标注可能不足以让读者识别为广告，建议直接标明“广告”。",
-        rule: Some(rules::SAMR_IDENTIFIABILITY),
-        strength: Some(DisclosureStrength::Vague),
-        cues: &[
-            "合作",
-            "品牌合作",
-            "商务合作",
-            "恰饭",
-            "恰个饭",
-            "利益相关",
-            "品牌方寄送",
-            "品牌方送的",
-            "品牌方寄的",
-            "品牌寄的",
-            "品牌送的",
-            "官方寄的",
-            "官方送的",
-            "寄样",
-            "蒲公英",
-            "商单",
-            "感谢品牌",
-            "感谢邀请",
-            "受邀",
-            "邀请体验",
-            "体验官",
-            "置换",
-            "gifted",
-            "品牌方",
-            "甲方",
-            "收到了品牌",
-            "品牌爸爸",
-            "金主",
-            "恰了饭",
-        ],
-    },
-    CueGroup {
-        kind: None,
-        weight: 0.0,
-        explanation: "",
-        rule: None,
-        strength: None,
-        cues: &[
-            "广告位",
-            "广告牌",
-            "广告费",
-            "看广告",
-            "跳过广告",
-            "广告太多",
-            "开屏广告",
-            "广告词",
-            "识别广告",
-            "广告法",
-            "打广告的",
-            "合作社",
-            "合作伙伴",
-            "第一次",
-            "第一天",
-            "第一眼",
-            "第一周",
-            "第一个",
-            "第一口",
-            "第一印象",
-            "第一步",
-            "第一遍",
-            "第一批",
-            "第一回",
-            "第一季",
-            "第一章",
-            "第一集",
-            "第一站",
-            "第一晚",
-            "第一年",
-            "第一套",
-            "第一件",
-            "第一瓶",
-            "第一款",
-            "第一盒",
-            "第一单",
-            "第一轮",
-            "第一部",
-            "第一本",
-            "绝对不",
-            "绝对没",
-            "不完美",
-            "最好不要",
-            "最好别",
-            "最好还是",
-            "最好先",
-            "最高温",
-            "最低温",
-        ],
-    },
-    group(
-        SignalKind::AdDenial,
-        0.4,
-        "声明“无广/自费”：确实自费可以保留；如果其实有合作，这种说法会误导读者，被发现时信任损失最大。",
-        Some(rules::AD_LAW_14),
-        &[
-            "无广",
-            "非广",
-            "不是广告",
-            "非广告",
-            "没有广告",
-            "无广告",
-            "没恰饭",
-            "无恰饭",
-            "不恰饭",
-            "没有恰饭",
-            "自费",
-            "自己花钱",
-            "自己买的",
-            "自用",
-            "纯自用",
-            "纯分享",
-            "真心推荐",
-            "良心推荐",
-            "无利益相关",
-            "没有利益相关",
-            "不是推广",
-            "非推广",
-            "没收钱",
-            "无任何合作",
-            "没有合作",
-            "不是软广",
-            "非软广",
-            "真实分享",
-            "真实测评",
-            "无滤镜",
-        ],
-    ),
-    group(
-        SignalKind::CallToAction,
-        0.8,
-        "号召购买的话术（闭眼入、冲、赶紧下单……）让笔记读起来像带货；真实分享更多讲适合谁、不适合谁。",
-        None,
-        &[
-            "闭眼入",
-            "闭眼冲",
-            "闭眼买",
-            "无脑入",
-            "无脑冲",
-            "无脑买",
-            "冲鸭",
-            "冲冲冲",
-            "直接冲",
-            "放心冲",
-            "赶紧冲",
-            "快冲",
-            "冲就完了",
-            "冲就完事",
-            "姐妹们冲",
-            "赶紧",
-            "抓紧",
-            "快去",
-            "码住",
-            "先码",
-            "抄作业",
-            "安排上",
-            "下单",
-            "拍下",
-            "囤起来",
-            "囤货",
-            "多囤",
-            "必入",
-            "必买",
-            "必囤",
-            "人手一个",
-            "入股不亏",
-            "不买后悔",
-            "早买早享受",
-            "私我",
-            "私信我",
-            "戳我",
-            "评论区扣",
-            "扣1",
-            "关注我",
-            "点赞收藏",
-            "直接入",
-            "值得入手",
-            "推荐入手",
-            "按头安利",
-            "强推",
-            "一定要试试",
-            "赶快",
-            "手慢无",
-            "别犹豫",
-            "不要犹豫",
-            "冲它",
-            "给我冲",
-            "速冲",
-            "可以冲",
-            "大胆冲",
-            "入手不亏",
-            "快来",
-            "谁用谁知道",
-            "用过都说好",
-            "后悔没早买",
-            "听我的",
-            "信我",
-            "答应我",
-        ],
-    ),
-    group(
-        SignalKind::Offer,
-        0.9,
-        "优惠/价格话术（券、到手价、限时、赠品）是促销脚本的典型特征；如果挂链接，它让笔记明确成为广告。",
-        None,
-        &[
-            "优惠券",
-            "领券",
-            "券后",
-            "到手价",
-            "到手",
-            "满减",
-            "直降",
-            "限时",
-            "秒杀",
-            "福利价",
-            "粉丝福利",
-            "专属价",
-            "粉丝价",
-            "赠品",
-            "买一送一",
-            "第二件半价",
-            "折扣码",
-            "优惠码",
-            "大促",
-            "百亿补贴",
-            "返现",
-            "骨折价",
-            "破价",
-            "史低",
-            "活动价",
-            "加赠",
-            "送同款",
-            "立减",
-            "叠券",
-            "凑单",
-            "库存不多",
-            "补货",
-            "专属福利",
-            "福利",
-            "有券",
-            "用券",
-            "宠粉",
-            "抽奖",
-            "折扣",
-            "打折",
-            "直播间",
-            "团购价",
-            "拼团",
-            "开团",
-            "限量",
-        ],
-    ),
-    group(
-        SignalKind::PurchaseLink,
-        1.5,
-        "笔记里有购买入口（链接、商品卡、口令）：按《互联网广告管理办法》第九条，带购买方式的体验分享就是广告，须标明“广告”。",
-        Some(rules::INTERNET_AD_9),
-        &[
-            "蓝链",
-            "种草直达",
-            "商品卡",
-            "小黄车",
-            "淘口令",
-            "点击链接",
-            "戳链接",
-            "戳蓝链",
-            "橱窗",
-            "店铺链接",
-            "同款链接",
-        ],
-    ),
-    group(
-        SignalKind::AbsoluteClaim,
-        0.9,
-        "绝对化用语（最好、第一、顶级……）在广告中被《广告法》第九条第三项禁止；改成具体的个人感受和对比。",
-        Some(rules::AD_LAW_9_3),
-        &[
-            "最好",
-            "最佳",
-            "最优",
-            "最强",
-            "最低价",
-            "全网最低",
-            "史上最",
-            "第一",
-            "no.1",
-            "no1",
-            "top1",
-            "顶级",
-            "国家级",
-            "最高级",
-            "世界级",
-            "唯一",
-            "首选",
-            "极致",
-            "无敌",
-            "万能",
-            "完美",
-            "绝对",
-            "100%",
-            "百分百",
-            "永久",
-            "最便宜",
-            "天花板",
-            "王者",
-            "独家",
-            "首个",
-            "销量冠军",
-            "遥遥领先",
-            "最好用",
-            "最好吃",
-            "最好看",
-            "最值",
-            "最火",
-            "最牛",
-            "最全",
-            "最有效",
-            "最安全",
-            "最舒服",
-            "全球首",
-            "行业领先",
-            "顶尖",
-        ],
-    ),
-    group(
-        SignalKind::EfficacyClaim,
-        0.9,
-        "功效/医疗承诺（根治、无副作用、几天见效）在普通商品广告中违反《广告法》第十七条、第二十八条；只写自己的实际变化。",
-        Some(rules::AD_LAW_17_28),
-        &[
-            "根治",
-            "治愈",
-            "治好",
-            "药到病除",
-            "无副作用",
-            "零副作用",
-            "100%有效",
-            "立竿见影",
-            "永不反弹",
-            "医用级",
-            "医美级",
-            "药用级",
-            "祛斑",
-            "消炎",
-            "抗炎",
-            "杀菌",
-            "除螨率",
-            "抑菌率",
-            "降血压",
-            "降血糖",
-            "降三高",
-            "抗癌",
-            "防癌",
-            "包治",
-            "一抹",
-            "秒变",
-            "逆龄",
-            "冻龄",
-            "溶脂",
-            "燃脂",
-            "无效退款",
-            "效果立现",
-            "一周见效",
-            "增高",
-            "长高",
-            "排毒",
-            "养肝",
-            "护肝",
-            "提高免疫力",
-            "增强免疫",
-            "助眠",
-            "治疗",
-        ],
-    ),
-    group(
-        SignalKind::SellingScript,
-        0.4,
-        "品牌卖点话术（黑科技、专利、核心成分）像在复述品牌 brief；写自己真实用下来的感受更可信。",
-        None,
-        &[
-            "黑科技",
-            "专利",
-            "核心成分",
-            "核心卖点",
-            "卖点",
-            "独家技术",
-            "实验室",
-            "临床",
-            "配方",
-            "科技感",
-            "专研",
-            "研发",
-            "添加了",
-            "富含",
-            "高浓度",
-            "黄金比例",
-            "大牌同厂",
-            "同厂",
-            "成分党",
-            "温和不刺激",
-            "一瓶多用",
-            "官方数据",
-        ],
-    ),
-    group(
-        SignalKind::Balance,
-        -0.7,
-        "写到了缺点、取舍或跨品牌对比：两面的评价让读者更信任这篇笔记。",
-        None,
-        &[
-            "缺点",
-            "但是",
-            "不过",
-            "可惜",
-            "踩雷",
-            "避雷",
-            "踩坑",
-            "不推荐",
-            "不建议",
-            "不适合",
-            "退货",
-            "退款",
-            "一般般",
-            "性价比不高",
-            "不如",
-            "对比",
-            "相比",
-            "优缺点",
-            "见仁见智",
-            "因人而异",
-            "翻车",
-            "失望",
-            "后悔",
-            "不值",
-            "智商税",
-            "拔草",
-            "差评",
-            "劝退",
-            "槽点",
-            "缺陷",
-            "美中不足",
-            "小缺点",
-            "有点贵",
-            "偏贵",
-            "太吵",
-            "噪音",
-            "难用",
-            "鸡肋",
-            "不太行",
-            "没那么",
-            "不好用",
-            "不好吃",
-            "难吃",
-            "闷痘",
-            "搓泥",
-            "起皮",
-            "卡粉",
-            "色差",
-            "起球",
-            "掉色",
-            "缺货",
-            "售后",
-            "客服",
-            "吐槽",
-            "无语",
-            "失败",
-            "别买",
-        ],
-    ),
-];
 
 /// A pattern cue. Pattern cues are matched first; literal cues overlapping one are
 /// dropped (so "唯一缺点就是太好用" is a selling script, not a drawback).
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PatternCue {
     pub kind: SignalKind,
     pub weight: f32,
-    pub explanation: &'static str,
-    pub rule: Option<&'static str>,
-    pub pattern: &'static str,
+    pub explanation: String,
+    pub rule: Option<String>,
+    pub pattern: String,
 }
 
-/// Pattern cues.
-pub(crate) static PATTERN_CUES: &[PatternCue] = &[
-    PatternCue {
-        kind: SignalKind::SellingScript,
-        weight: 0.9,
-        explanation: "“唯一缺点就是太好用”是推广话术里的假缺点，读者一眼就能认出；写一个真实的不足。",
-        rule: None,
-        pattern: r"唯一(?:的)?(?:缺点|不足|槽点|遗憾)(?:就是|是|大概是|可能是)?[^,。!?\n]{0,8}?(?:太|有点|过于)?(?:好用|香|好吃|好看|上头|便宜|快|舒服|耐用|抢手|难买|难抢|火|少|小)",
+/// The whole lexicon.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Lexicon {
+    pub literals: Vec<CueGroup>,
+    pub patterns: Vec<PatternCue>,
+}
+
+/// What is wrong with a lexicon file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LexiconError {
+    /// Not valid TOML, or not the expected shape.
+    #[error("lexicon: {0}")]
+    Syntax(String),
+    /// One entry is unusable.
+    #[error("lexicon {entry}: {why}")]
+    Entry {
+        /// `literal[i]` or `pattern[i]` (0-based, in file order).
+        entry: String,
+        /// What is wrong.
+        why: String,
     },
-    PatternCue {
-        kind: SignalKind::PurchaseLink,
-        weight: 1.5,
-        explanation: "笔记里指向购买入口（“链接在评论区/左下角”）：按《互联网广告管理办法》第九条，带购买方式的体验分享就是广告，须标明“广告”。",
-        rule: Some(rules::INTERNET_AD_9),
-        pattern: r"(?:链接|商品|同款|入口|购买方式)(?:我)?(?:已经)?(?:放|挂|在|见)(?:在|到)?(?:评论区?|左下角|主页|置顶|下方|下面|橱窗|店铺|笔记下方|图[一二三四五六七八九\d]|最后一张)|(?:评论区|左下角|主页|置顶|橱窗)(?:有|见|自取|戳|点)?(?:链接|同款|商品卡|入口)|戳(?:左下角|商品卡)|(?:点击|点)(?:左下角|商品卡|下方链接)|(?:搜|搜索)(?:店铺|口令)",
-    },
-    PatternCue {
-        kind: SignalKind::EfficacyClaim,
-        weight: 0.9,
-        explanation: "承诺几天见效或瘦多少斤，属于功效承诺，《广告法》禁止在普通商品广告中使用。",
-        rule: Some(rules::AD_LAW_17_28),
-        pattern: r"[一二三四五六七八九十两\d]+(?:天|周|个月)(?:就)?(?:见效|美白|白了|变白|淡斑|祛痘|瘦了?|掉秤|长高)|瘦[了]?[一二三四五六七八九十两\d]+斤",
-    },
-    PatternCue {
-        kind: SignalKind::Offer,
-        weight: 0.9,
-        explanation: "限量、限时的名额话术是促销脚本的典型特征。",
-        rule: None,
-        pattern: r"前[一二三四五六七八九十\d]+(?:名|位|单)|最后[一二三四五六七八九十\d]+(?:件|单|小时|天)|\d+(?:\.\d)?折",
-    },
-    PatternCue {
-        kind: SignalKind::AbsoluteClaim,
-        weight: 0.9,
-        explanation: "“全网/史上/行业第一”一类说法是绝对化用语，《广告法》第九条第三项禁止在广告中使用。",
-        rule: Some(rules::AD_LAW_9_3),
-        pattern: r"(?:全网|史上|全球|全国|行业|同价位|全平台)(?:最[^\s,。!?]{1,3}|第一|首个|唯一)",
-    },
-    PatternCue {
-        kind: SignalKind::Experience,
-        weight: -0.5,
-        explanation: "写了具体的使用时长、时间或场景：具体、亲历的细节是真实分享的标志。",
-        rule: None,
-        pattern: r"(?:用了|坚持|吃了|穿了|开了|养了|住了|跑了|练了|读了|戴了|喝了|用下来)(?:快|差不多|大概|将近|整整|有|了)?[一二两三四五六七八九十半几\d]+(?:个)?(?:多)?(?:月|周|星期|天|年|次|瓶|罐|盒|公里)|(?:上个月|上周|去年|前年|前两天|前几天|昨天|周末|那天|当时|后来|年初|月初|国庆|过年|春节|暑假|寒假|下班后|早上|晚上)",
-    },
-    PatternCue {
-        kind: SignalKind::Experience,
-        weight: -0.4,
-        explanation: "以第一人称讲自己或家人的具体情况：个人语境让读者相信这是亲身经历。",
-        rule: None,
-        pattern: r"我(?:家|老公|老婆|妈|爸|儿子|女儿|男朋友|男友|女朋友|室友|同事|闺蜜|宝宝|孩子|娃|猫|狗|婆婆)|我是(?:干皮|油皮|混油|混干|敏感肌|痘肌|新手|学生|宝妈|上班族|社畜)|(?:坐标|现居|住在)[\p{Han}]{2,4}",
-    },
-];
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    kind: Option<SignalKind>,
+    weight: f32,
+    explanation: String,
+    rule: Option<String>,
+    strength: Option<DisclosureStrength>,
+    #[serde(default)]
+    cues: Vec<String>,
+    pattern: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLexicon {
+    literal: Vec<RawEntry>,
+    pattern: Vec<RawEntry>,
+}
+
+/// The citation of a rule key used in the file.
+fn rule_text(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "ad_law_9_3" => rules::AD_LAW_9_3,
+        "ad_law_14" => rules::AD_LAW_14,
+        "ad_law_17_28" => rules::AD_LAW_17_28,
+        "internet_ad_9" => rules::INTERNET_AD_9,
+        "samr_identifiability" => rules::SAMR_IDENTIFIABILITY,
+        "xhs_community" => rules::XHS_COMMUNITY,
+        _ => return None,
+    })
+}
+
+fn check(entry: String, e: &RawEntry, pattern: bool) -> Result<Option<String>, LexiconError> {
+    let bad = |why: String| LexiconError::Entry {
+        entry: entry.clone(),
+        why,
+    };
+    if !e.weight.is_finite() || e.weight.abs() > 5.0 {
+        return Err(bad(format!(
+            "weight {} is not a finite number in ±5",
+            e.weight
+        )));
+    }
+    if e.kind.is_some() && e.explanation.trim().is_empty() {
+        return Err(bad("explanation is empty".into()));
+    }
+    if e.strength.is_some() && e.kind != Some(SignalKind::Disclosure) {
+        return Err(bad("strength is only for disclosures".into()));
+    }
+    if pattern {
+        if e.kind.is_none() {
+            return Err(bad("a pattern needs a kind".into()));
+        }
+        let p = e.pattern.as_deref().unwrap_or("");
+        regex::Regex::new(p).map_err(|err| bad(format!("pattern does not compile: {err}")))?;
+    } else if e.pattern.is_some() {
+        return Err(bad("a literal group has `cues`, not `pattern`".into()));
+    } else if e.cues.is_empty() || e.cues.iter().any(|c| c.trim().is_empty()) {
+        return Err(bad("cues are missing or one is empty".into()));
+    } else if let Some(c) = e.cues.iter().find(|c| **c != c.to_lowercase()) {
+        return Err(bad(format!(
+            "cue “{c}” is not lower-case (cues match normalised text)"
+        )));
+    }
+    match &e.rule {
+        None => Ok(None),
+        Some(key) => rule_text(key)
+            .map(|r| Some(r.to_owned()))
+            .ok_or_else(|| bad(format!("unknown rule `{key}`"))),
+    }
+}
+
+impl Lexicon {
+    /// Parses and validates a lexicon file's text.
+    pub(crate) fn parse(text: &str) -> Result<Lexicon, LexiconError> {
+        let raw: RawLexicon =
+            toml::from_str(text).map_err(|e| LexiconError::Syntax(e.to_string()))?;
+        let mut literals = Vec::with_capacity(raw.literal.len());
+        for (i, e) in raw.literal.into_iter().enumerate() {
+            let rule = check(format!("literal[{i}]"), &e, false)?;
+            literals.push(CueGroup {
+                kind: e.kind,
+                weight: e.weight,
+                explanation: e.explanation,
+                rule,
+                strength: e.strength,
+                cues: e.cues,
+            });
+        }
+        let mut patterns = Vec::with_capacity(raw.pattern.len());
+        for (i, e) in raw.pattern.into_iter().enumerate() {
+            let rule = check(format!("pattern[{i}]"), &e, true)?;
+            patterns.push(PatternCue {
+                kind: e.kind.expect("checked"),
+                weight: e.weight,
+                explanation: e.explanation,
+                rule,
+                pattern: e.pattern.expect("checked"),
+            });
+        }
+        Ok(Lexicon { literals, patterns })
+    }
+}
+
+/// The built-in lexicon (`data/lexicon.toml`), parsed once.
+pub(crate) static LEXICON: LazyLock<Lexicon> =
+    LazyLock::new(|| Lexicon::parse(BUILTIN).unwrap_or_else(|e| panic!("data/lexicon.toml: {e}")));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_lexicon_loads() {
+        let l = Lexicon::parse(BUILTIN).unwrap();
+        assert!(l.literals.iter().map(|g| g.cues.len()).sum::<usize>() >= 400);
+        assert!(
+            l.literals.iter().any(|g| g.kind.is_none()),
+            "blockers present"
+        );
+        assert!(!l.patterns.is_empty());
+        let clear = l
+            .literals
+            .iter()
+            .find(|g| g.strength == Some(DisclosureStrength::Clear))
+            .unwrap();
+        assert!(clear.cues.iter().any(|c| c == "#广告"));
+    }
+
+    fn entry_error(text: &str) -> String {
+        Lexicon::parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn bad_entries_are_named() {
+        let lit = |extra: &str| {
+            format!("[[literal]]\nkind = \"offer\"\nweight = 1.0\nexplanation = \"x\"\n{extra}")
+        };
+        // Root keys first: no patterns, then literal tables.
+        let lits =
+            |second: &str| format!("pattern = []\n{}\n{}", lit("cues = [\"券\"]"), lit(second));
+        assert!(Lexicon::parse(&lits("cues = [\"减\"]")).is_ok());
+        let e = entry_error(&lits("rule = \"nope\"\ncues = [\"a\"]"));
+        assert!(
+            e.contains("literal[1]") && e.contains("unknown rule"),
+            "{e}"
+        );
+        let e = entry_error(&lits("cues = [\"ABC\"]"));
+        assert!(e.contains("literal[1]") && e.contains("lower-case"), "{e}");
+        let e = entry_error(&lits("cues = []"));
+        assert!(e.contains("literal[1]") && e.contains("cues"), "{e}");
+        let e = entry_error(&lits("strength = \"clear\"\ncues = [\"a\"]"));
+        assert!(e.contains("only for disclosures"), "{e}");
+        let e = entry_error(&format!(
+            "pattern = []\n{}",
+            lit("weight2 = 1\ncues = [\"a\"]")
+        ));
+        assert!(e.starts_with("lexicon: ") && e.contains("weight2"), "{e}");
+        let pat = |p: &str| {
+            format!(
+                "literal = []\n[[pattern]]\nkind = \"offer\"\nweight = 9.0\nexplanation = \"x\"\npattern = \"{p}\"\n"
+            )
+        };
+        assert!(entry_error(&pat("a+")).contains("weight 9"));
+        let e = entry_error(&pat("(unclosed").replace("9.0", "1.0"));
+        assert!(e.contains("pattern[0]") && e.contains("compile"), "{e}");
+        assert!(Lexicon::parse(&pat("a+").replace("9.0", "1.0")).is_ok());
+    }
+}

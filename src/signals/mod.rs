@@ -3,6 +3,7 @@
 //! creator can act on, and the law or platform rule it touches. Compliance findings
 //! are derived from the signals.
 
+mod analysis;
 mod compliance;
 mod detect;
 mod lexicon;
@@ -10,8 +11,10 @@ mod structure;
 
 use serde::{Deserialize, Serialize};
 
+pub use analysis::{Analysis, Settled, analyze};
 pub use compliance::{Finding, Severity, compliance};
 pub use detect::detect;
+pub use lexicon::LexiconError;
 
 /// The kinds of cue adlens reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -105,6 +108,40 @@ pub struct Signal {
     /// For disclosures, how clear the label is.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub strength: Option<DisclosureStrength>,
+}
+
+impl Signal {
+    /// A signal of `kind` over chars `start..end` of the original text, with no
+    /// explanation, rule or disclosure strength yet (detection fills those in).
+    pub fn new(kind: SignalKind, start: usize, end: usize, text: String, weight: f32) -> Signal {
+        Signal {
+            kind,
+            start,
+            end,
+            text,
+            weight,
+            explanation: String::new(),
+            rule: None,
+            strength: None,
+        }
+    }
+
+    /// A stand-alone signal of `kind` over `text` (as if the note were just that
+    /// text), weight 0.5; disclosures are clear. For worked examples, plots and tests.
+    pub fn example(kind: SignalKind, text: &str) -> Signal {
+        Signal {
+            strength: (kind == SignalKind::Disclosure).then_some(DisclosureStrength::Clear),
+            ..Signal::new(kind, 0, text.chars().count(), text.to_owned(), 0.5)
+        }
+    }
+
+    /// The same signal with disclosure strength `strength`.
+    pub fn with_strength(self, strength: DisclosureStrength) -> Signal {
+        Signal {
+            strength: Some(strength),
+            ..self
+        }
+    }
 }
 
 /// Names of the rules adlens cites.

@@ -43,14 +43,14 @@ fn span_signal(
 ) -> Signal {
     let (start, end) = n.byte_range_to_original(bytes.0, bytes.1);
     Signal {
-        kind,
-        start,
-        end,
-        text: n.original_slice(start, end).to_owned(),
-        weight,
         explanation,
-        rule: None,
-        strength: None,
+        ..Signal::new(
+            kind,
+            start,
+            end,
+            n.original_slice(start, end).to_owned(),
+            weight,
+        )
     }
 }
 
@@ -128,18 +128,61 @@ pub(super) fn brand_repetition(n: &Normalized, tokens: &[Token]) -> Vec<Signal> 
         .into_iter()
         .filter(|(_, (c, _, _))| *c >= 3)
         .map(|(word, (count, start, end))| Signal {
-            kind: SignalKind::BrandRepetition,
-            start,
-            end,
-            text: n.original_slice(start, end).to_owned(),
-            weight: (0.25 * count as f32).min(1.2),
             explanation: format!(
                 "“{word}”出现了 {count} 次：反复念品牌/产品全名是推广笔记的常见写法，真实用户一般提一次就用“它”代替。"
             ),
-            rule: None,
-            strength: None,
+            ..Signal::new(
+                SignalKind::BrandRepetition,
+                start,
+                end,
+                n.original_slice(start, end).to_owned(),
+                (0.25 * count as f32).min(1.2),
+            )
         })
         .collect();
     out.sort_by_key(|s| s.start);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{normalize, segment};
+
+    fn chars(raw: &str, s: &Signal) -> String {
+        raw.chars().skip(s.start).take(s.end - s.start).collect()
+    }
+
+    #[test]
+    fn three_list_lines_are_a_selling_list_two_are_not() {
+        let raw = "入手理由\n1. 保湿\n2. 不黏\n3. 便宜\n就这样";
+        let s = selling_lists(&normalize(raw));
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].kind, SignalKind::SellingScript);
+        assert_eq!(chars(raw, &s[0]), "1. 保湿\n2. 不黏\n3. 便宜");
+        assert!(selling_lists(&normalize("1. 保湿\n2. 不黏")).is_empty());
+    }
+
+    #[test]
+    fn spec_sheets_need_three_specs() {
+        // 5000mah, 2%, 烟酰胺, 120hz: four specs, one signal spanning them.
+        let raw = "电池5000mAh，含2%烟酰胺，屏幕120Hz";
+        let found = spec_lists(&normalize(raw));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(chars(raw, &found[0]), "5000mAh，含2%烟酰胺，屏幕120Hz");
+        assert!(found[0].explanation.contains("4 项"));
+        assert!(spec_lists(&normalize("电池5000mAh，屏幕120Hz")).is_empty());
+    }
+
+    #[test]
+    fn a_name_repeated_three_times_is_brand_repetition() {
+        let raw = "KORVO 的吹风机真的好，KORVO 风大，我妈也用 KORVO";
+        let n = normalize(raw);
+        let s = brand_repetition(&n, &segment(&n));
+        assert_eq!(s.len(), 1, "{s:?}");
+        assert_eq!(chars(raw, &s[0]), "KORVO");
+        assert!(s[0].explanation.contains("3 次"));
+        let twice = normalize("KORVO 好，KORVO 风大");
+        assert!(brand_repetition(&twice, &segment(&twice)).is_empty());
+    }
 }

@@ -10,7 +10,7 @@ pub use normalize::{Entity, EntityKind, Normalized, normalize};
 pub use segment::{Token, segment, warm_up};
 
 /// Errors of the text stage.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum TextError {
     /// The note is empty or only whitespace.
     #[error("the note text is empty (or only whitespace)")]

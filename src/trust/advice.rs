@@ -93,14 +93,8 @@ mod tests {
 
     fn sig(kind: SignalKind, text: &str) -> Signal {
         Signal {
-            kind,
-            start: 0,
-            end: text.chars().count(),
-            text: text.into(),
-            weight: 0.5,
-            explanation: String::new(),
-            rule: None,
             strength: None,
+            ..Signal::example(kind, text)
         }
     }
 
@@ -112,7 +106,11 @@ mod tests {
             sig(SignalKind::AbsoluteClaim, "最好"),
             sig(SignalKind::Offer, "领券"),
         ];
-        let a = advice(&s, &Features::of(&s), true);
+        let a = advice(
+            &s,
+            &Features::of(&s, crate::signals::clearly_disclosed(&s)),
+            true,
+        );
         assert!(a[0].contains("加上明确的“广告”标注"), "{a:?}");
         assert!(
             a.iter()
@@ -128,6 +126,13 @@ mod tests {
             sig(SignalKind::Balance, "缺点"),
             sig(SignalKind::Experience, "用了三周"),
         ];
-        assert!(advice(&s, &Features::of(&s), false).is_empty());
+        assert!(
+            advice(
+                &s,
+                &Features::of(&s, crate::signals::clearly_disclosed(&s)),
+                false
+            )
+            .is_empty()
+        );
     }
 }

@@ -8,14 +8,14 @@ use super::advice::advice;
 use super::features::Features;
 use super::interval::{Interval, round3};
 use super::priors::{Prior, Priors};
-use crate::signals::{Signal, SignalKind, has};
+use crate::signals::{Settled, Signal};
 
 /// Ad probability at or above which an unlabelled note should carry a 广告 label
 /// even without a link (it reads as commercial content).
 pub const LABEL_THRESHOLD: f32 = 0.5;
 
 /// One reason the estimate is what it is.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Driver {
     /// The signal kind or feature: `purchase_link`, `reads_as_ad`,
     /// `overt_commercial_cues`, `disclosure`, `vague_disclosure`,
@@ -28,7 +28,7 @@ pub struct Driver {
 
 /// What a purchase link costs one note in reader trust. Effects are standardised
 /// (Cohen's d) on perceived credibility; every interval is an ~80 % range.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrustEstimate {
     /// Chance readers recognise the note as an ad as the text stands.
     pub recognition_now: f32,
@@ -171,13 +171,24 @@ impl TrustModel {
         signals: &[Signal],
         has_link: bool,
     ) -> TrustEstimate {
+        self.estimate_settled(ad_probability, signals, Settled::of(signals, has_link))
+    }
+
+    /// [`TrustModel::estimate`] with the link and disclosure facts already settled
+    /// by the analysis (the pipeline's path: nothing is re-derived here).
+    pub fn estimate_settled(
+        &self,
+        ad_probability: f32,
+        signals: &[Signal],
+        settled: Settled,
+    ) -> TrustEstimate {
         let p = if ad_probability.is_finite() {
             ad_probability.clamp(0.0, 1.0)
         } else {
             0.5
         };
-        let link = has_link || has(signals, SignalKind::PurchaseLink);
-        let f = Features::of(signals);
+        let link = settled.has_link;
+        let f = Features::of(signals, settled.clearly_disclosed);
         let pr = &self.priors;
 
         let rec_now = self.recognition(p, &f);

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{Interval, Priors, TrustModel};
-use crate::signals::{DisclosureStrength, Signal, SignalKind};
+use crate::signals::{Signal, SignalKind};
 
 /// One example note: its text, an assumed calibrated ad probability, and the
 /// signals the detector reports for it (listed here so the example does not move
@@ -17,14 +17,8 @@ struct Example {
 
 fn signal(kind: SignalKind, text: &str) -> Signal {
     Signal {
-        kind,
-        start: 0,
-        end: text.chars().count(),
-        text: text.to_owned(),
         weight: 0.0,
-        explanation: String::new(),
-        rule: None,
-        strength: (kind == SignalKind::Disclosure).then_some(DisclosureStrength::Clear),
+        ..Signal::example(kind, text)
     }
 }
 

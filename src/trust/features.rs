@@ -1,6 +1,6 @@
 //! The note features that move recognition and the penalty, read off the signals.
 
-use crate::signals::{DisclosureStrength, Signal, SignalKind, clearly_disclosed, has};
+use crate::signals::{DisclosureStrength, Signal, SignalKind, has};
 
 /// What the trust model needs to know about a note's content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -22,9 +22,9 @@ pub(super) struct Features {
 }
 
 impl Features {
-    /// Reads the features off a note's signals.
-    pub fn of(signals: &[Signal]) -> Features {
-        let clear = clearly_disclosed(signals);
+    /// Reads the features off a note's signals; `clear` is the settled fact that
+    /// the note carries a clear 广告 label.
+    pub fn of(signals: &[Signal], clear: bool) -> Features {
         let balance = has(signals, SignalKind::Balance);
         let selling = signals.iter().any(|s| {
             matches!(
@@ -85,22 +85,20 @@ mod tests {
 
     fn sig(kind: SignalKind, strength: Option<DisclosureStrength>) -> Signal {
         Signal {
-            kind,
-            start: 0,
-            end: 2,
-            text: "示例".into(),
-            weight: 0.5,
-            explanation: String::new(),
-            rule: None,
             strength,
+            ..Signal::example(kind, "示例")
         }
+    }
+
+    fn of(signals: &[Signal]) -> Features {
+        Features::of(signals, crate::signals::clearly_disclosed(signals))
     }
 
     #[test]
     fn selling_without_a_drawback_is_one_sided() {
-        let f = Features::of(&[sig(SignalKind::SellingScript, None)]);
+        let f = of(&[sig(SignalKind::SellingScript, None)]);
         assert!(f.one_sided && !f.overt);
-        let f = Features::of(&[
+        let f = of(&[
             sig(SignalKind::SellingScript, None),
             sig(SignalKind::Balance, None),
         ]);
@@ -111,14 +109,14 @@ mod tests {
     fn a_clear_label_wins_over_a_vague_one() {
         let vague = sig(SignalKind::Disclosure, Some(DisclosureStrength::Vague));
         let clear = sig(SignalKind::Disclosure, Some(DisclosureStrength::Clear));
-        assert!(Features::of(std::slice::from_ref(&vague)).vague);
-        let f = Features::of(&[vague, clear]);
+        assert!(of(std::slice::from_ref(&vague)).vague);
+        let f = of(&[vague, clear]);
         assert!(f.clear && !f.vague);
     }
 
     #[test]
     fn link_pointers_and_offers_are_overt_and_claims_are_flagged() {
-        let f = Features::of(&[
+        let f = of(&[
             sig(SignalKind::PurchaseLink, None),
             sig(SignalKind::EfficacyClaim, None),
         ]);

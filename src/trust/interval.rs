@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::priors::Prior;
 
 /// An estimate with its ~80 % range: `low <= estimate <= high`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
     /// Central estimate.
     pub estimate: f32,

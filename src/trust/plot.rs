@@ -14,16 +14,7 @@ use crate::signals::{Signal, SignalKind};
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
 fn signal(kind: SignalKind) -> Signal {
-    Signal {
-        kind,
-        start: 0,
-        end: 0,
-        text: String::new(),
-        weight: 0.0,
-        explanation: String::new(),
-        rule: None,
-        strength: None,
-    }
+    Signal::example(kind, "")
 }
 
 /// The example notes: a name, their signals, a colour, and whether the right

@@ -5,9 +5,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use adlens::data::{self, Label, LabeledNote};
-use adlens::eval::metrics::roc_auc;
-use adlens::model::Scorer;
-use adlens::pipeline;
+use adlens::metrics::roc_auc;
+use adlens::pipeline::{Analyzer, EncoderInput, Note};
+use adlens::signals;
 
 const SPLITS: [&str; 3] = ["train", "dev", "test"];
 const CATEGORIES: [&str; 12] = [
@@ -77,7 +77,9 @@ fn every_note_is_well_formed_and_the_splits_are_balanced() {
             let allowed: &[&str] = match n.label {
                 Label::Ad => &AD_SUBTYPES,
                 Label::Organic => &ORGANIC_SUBTYPES,
+                Label::Unsure => panic!("{id}: the written corpus has no unsure notes"),
             };
+            assert_eq!(n.source.as_deref(), Some("written"), "{id}: source");
             assert!(
                 allowed.contains(&st),
                 "{id}: subtype {st} under {:?}",
@@ -102,6 +104,7 @@ fn every_note_is_well_formed_and_the_splits_are_balanced() {
                         hard += 1;
                     }
                 }
+                Label::Unsure => unreachable!("rejected above"),
             }
         }
         assert_eq!(labels.len(), 2, "{name} holds both labels");
@@ -161,7 +164,7 @@ fn twenty_keywords_do_not_separate_the_classes() {
     let train = split("train");
     let test = split("test");
     let words = |t: &str| -> HashSet<String> {
-        pipeline::analyze(t, false)
+        signals::analyze(t, false)
             .tokens
             .into_iter()
             .map(|t| t.word)
@@ -204,14 +207,17 @@ fn twenty_keywords_do_not_separate_the_classes() {
                 .sum()
         })
         .collect();
-    let scorer = Scorer::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
+    let analyzer = Analyzer::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
         .expect("committed models load");
     let trained: Vec<f32> = test
         .iter()
         .map(|x| {
-            scorer
-                .probabilities(&pipeline::analyze(&x.text, false))
-                .linear
+            let note = Note {
+                text: x.text.clone(),
+                ..Note::default()
+            };
+            let s = analyzer.score(&note, EncoderInput::Unavailable("linear only"));
+            s.probabilities.linear
         })
         .collect();
     let (auc_short, auc_model) = (roc_auc(&shortcut, &y), roc_auc(&trained, &y));

@@ -1,17 +1,42 @@
 //! `adlens serve` as a real process: it answers on a loopback port, and SIGTERM while
 //! requests are in flight loses none of them.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Starts `adlens serve` on port 0: the server binds and keeps its own listener
+/// (no port number is freed and reused), and the test reads the bound address
+/// from its "listening" log line. The rest of the log keeps being drained.
+fn spawn_server() -> (Child, u16) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_adlens"))
+        .args(["serve", "--linear-only", "--addr", "127.0.0.1:0"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start adlens serve");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("listening")
+                && let Some(port) = line
+                    .split("addr=")
+                    .nth(1)
+                    .and_then(|a| a.split_whitespace().next())
+                    .and_then(|a| a.rsplit(':').next())
+                    .and_then(|p| p.parse::<u16>().ok())
+            {
+                let _ = tx.send(port);
+            }
+        }
+    });
+    let port = rx
+        .recv_timeout(Duration::from_secs(120))
+        .expect("the server logs the address it listens on");
+    (child, port)
 }
 
 /// One HTTP/1.1 request over a fresh connection; returns (status, body).
@@ -39,19 +64,7 @@ fn request(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(
 
 #[test]
 fn sigterm_drains_in_flight_requests() {
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_adlens"))
-        .args([
-            "serve",
-            "--linear-only",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start adlens serve");
+    let (mut child, port) = spawn_server();
     let started = Instant::now();
     loop {
         if let Ok((200, _)) = request(port, "GET", "/health", "") {

@@ -25,7 +25,7 @@ fn check_all(input: &str) {
         assert_eq!(slice(&chars, s.start, s.end), s.text, "signal {s:?}");
         assert!(s.weight.is_finite());
     }
-    for f in signals::compliance(&sigs, true) {
+    for f in signals::compliance(&sigs, signals::Settled::of(&sigs, true)) {
         for ev in &f.evidence {
             assert_eq!(slice(&chars, ev.start, ev.end), ev.text);
         }

@@ -15,7 +15,7 @@ fn retraining_on_a_slice_is_deterministic() {
     let mut manifests = Vec::new();
     for d in &dirs {
         let opts = TrainOptions {
-            data_dir: root().join("data/notes"),
+            sources: vec![root().join("data/notes")],
             out_dir: d.path().to_path_buf(),
             l2_grid: vec![1e-4, 1e-3],
             epochs: 60,

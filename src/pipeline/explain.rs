@@ -1,0 +1,155 @@
+//! Explanations: one pass over the explained features gives the linear margin, the
+//! top contributions with their spans, and the sentence sums; and the nearest
+//! authentic and ad examples from the encoder index.
+
+use crate::model::features::{self, N_HASHED};
+use crate::model::head::Index;
+use crate::model::logistic::{Logistic, Platt};
+use crate::signals::Analysis;
+
+use super::score::{Contribution, Example, Sentence, Similar, Span};
+
+/// What one pass over the features yields.
+#[derive(Debug, Clone)]
+pub(super) struct Explained {
+    /// The raw linear margin `w·x + b` (the same number `Logistic::margin` gives).
+    pub margin: f32,
+    /// 8 largest toward ad, then 8 largest toward organic.
+    pub contributions: Vec<Contribution>,
+    /// The 5 sentences that pushed most toward ad.
+    pub sentences: Vec<Sentence>,
+}
+
+/// Walks the note's features once: sums the margin and, in calibrated log-odds
+/// units (the Platt slope times `w·x`), the contributions and sentence sums.
+pub(super) fn explain(a: &Analysis, m: &Logistic, cal: Platt) -> Explained {
+    let original = a.normalized.original();
+    let chars: Vec<char> = original.chars().collect();
+    let slice = |s: usize, e: usize| {
+        chars[s.min(chars.len())..e.min(chars.len())]
+            .iter()
+            .collect::<String>()
+    };
+    let sentences = sentence_bounds(&chars);
+    let mut sums = vec![0.0f32; sentences.len()];
+    let mut all: Vec<Contribution> = Vec::new();
+    let mut margin = m.bias;
+    for f in features::explain(a) {
+        let wx = m.weights[f.index as usize] * f.value;
+        margin += wx;
+        let c = cal.a * wx;
+        if c == 0.0 {
+            continue;
+        }
+        if !f.spans.is_empty() {
+            let share = c / f.spans.len() as f32;
+            for &(s, _) in &f.spans {
+                if let Some(k) = sentences.iter().position(|&(a, b)| s >= a && s < b) {
+                    sums[k] += share;
+                }
+            }
+        }
+        // Shape features without spans and the constant are reported only when large.
+        if f.index as usize >= N_HASHED && f.spans.is_empty() && c.abs() < 0.05 {
+            continue;
+        }
+        all.push(Contribution {
+            feature: f.name,
+            contribution: c,
+            spans: f
+                .spans
+                .iter()
+                .take(5)
+                .map(|&(s, e)| Span {
+                    start: s,
+                    end: e,
+                    text: slice(s, e),
+                })
+                .collect(),
+        });
+    }
+    all.sort_by(|x, y| y.contribution.total_cmp(&x.contribution));
+    let pos = all.iter().filter(|c| c.contribution > 0.0).take(8);
+    let neg = all.iter().rev().filter(|c| c.contribution < 0.0).take(8);
+    let contributions = pos.chain(neg).cloned().collect();
+    let mut out: Vec<Sentence> = sentences
+        .iter()
+        .zip(sums)
+        .map(|(&(s, e), c)| Sentence {
+            start: s,
+            end: e,
+            text: slice(s, e),
+            contribution: c,
+        })
+        .filter(|s| !s.text.trim().is_empty())
+        .collect();
+    out.sort_by(|x, y| y.contribution.total_cmp(&x.contribution));
+    out.truncate(5);
+    Explained {
+        margin,
+        contributions,
+        sentences: out,
+    }
+}
+
+/// Sentence char ranges: split after 。！？!?；; and at line breaks.
+pub(super) fn sentence_bounds(chars: &[char]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, &c) in chars.iter().enumerate() {
+        if matches!(c, '。' | '！' | '？' | '!' | '?' | '\n' | '；' | ';') {
+            if i + 1 > start {
+                out.push((start, i + 1));
+            }
+            start = i + 1;
+        }
+    }
+    if start < chars.len() {
+        out.push((start, chars.len()));
+    }
+    out
+}
+
+/// The 3 nearest organic notes and the 3 nearest ads to an embedding.
+pub(super) fn similar(idx: &Index, e: &[f32]) -> Similar {
+    let (organic, ads) = idx.nearest(e, 3);
+    let to_examples = |v: &[(usize, f32)]| -> Vec<Example> {
+        v.iter()
+            .map(|&(i, sim)| Example {
+                id: idx.entries[i].id.clone(),
+                similarity: sim,
+                snippet: idx.entries[i].snippet.clone(),
+            })
+            .collect()
+    };
+    let mean = |v: &[(usize, f32)]| v.iter().map(|x| x.1).sum::<f32>() / v.len().max(1) as f32;
+    Similar {
+        authenticity_contrast: mean(&ads) - mean(&organic),
+        organic: to_examples(&organic),
+        ads: to_examples(&ads),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::features::{DIM, extract};
+    use crate::signals::analyze;
+
+    #[test]
+    fn sentences_cover_the_text() {
+        let chars: Vec<char> = "第一句。第二句！\n第三句".chars().collect();
+        let b = sentence_bounds(&chars);
+        assert_eq!(b, vec![(0, 4), (4, 8), (8, 9), (9, 12)]);
+    }
+
+    #[test]
+    fn the_one_pass_margin_equals_the_model_margin() {
+        let weights: Vec<f32> = (0..DIM).map(|i| ((i % 13) as f32 - 6.0) * 0.01).collect();
+        let m = Logistic { weights, bias: 0.3 };
+        let a = analyze("姐妹们闭眼入！到手价99，链接在评论区\n缺点是有点贵", false);
+        let e = explain(&a, &m, Platt { a: 1.0, b: 0.0 });
+        assert!((e.margin - m.margin(&extract(&a))).abs() < 1e-4);
+        assert!(!e.contributions.is_empty() && !e.sentences.is_empty());
+    }
+}

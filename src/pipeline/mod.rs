@@ -1,0 +1,236 @@
+//! The pipeline: an [`Analyzer`] owns the loaded models and the trust model and
+//! turns a note into a [`Score`] — analysis, one feature pass yielding both the
+//! linear margin and the explanation, the encoder head and the ensemble when an
+//! embedding is given, trust, and the nearest examples.
+
+mod explain;
+mod score;
+
+use std::path::Path;
+use std::time::Instant;
+
+pub use score::{
+    Component, Contribution, EncoderInput, Example, ModelInfo, Note, Probabilities, Score,
+    Sentence, Similar, Span, Timings,
+};
+
+use crate::model::features::Sparse;
+use crate::model::head::{self, Index};
+use crate::model::logistic::Logistic;
+use crate::model::{Manifest, ModelError, linear, rules_margin};
+use crate::signals::{self, Analysis};
+use crate::text::{self, TextError};
+use crate::trust::{Priors, TrustError, TrustModel};
+
+/// Errors loading the pipeline.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The model files.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The trust priors.
+    #[error("trust priors: {0}")]
+    Trust(#[from] TrustError),
+}
+
+/// Why a note a caller sent cannot be scored. Every surface reports these the
+/// same way: the service as a 4xx or a batch slot error, `adlens score` as an
+/// error row, with the same `error_type`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoteError {
+    /// The text is empty or over the limit.
+    #[error("`text`: {0}")]
+    Text(#[from] TextError),
+    /// The note is not shaped like a note: not JSON, not an object, a field of the
+    /// wrong type, a field missing.
+    #[error("not a valid note: {0}")]
+    Malformed(String),
+}
+
+impl NoteError {
+    /// The stable machine code: `validation` or `invalid_json`.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            NoteError::Text(_) => "validation",
+            NoteError::Malformed(_) => "invalid_json",
+        }
+    }
+}
+
+impl Note {
+    /// Checks the note is worth scoring: text not empty, at most `max_chars` chars.
+    pub fn validate(&self, max_chars: usize) -> Result<(), NoteError> {
+        Ok(text::validate(&self.text, max_chars)?)
+    }
+}
+
+/// Loaded models and trust model, ready to turn notes into scores.
+#[derive(Debug, Clone)]
+pub struct Analyzer {
+    manifest: Manifest,
+    linear: Logistic,
+    head: Option<Logistic>,
+    index: Option<Index>,
+    trust: TrustModel,
+}
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1e3
+}
+
+impl Analyzer {
+    /// Loads the manifest, the linear weights, and (when trained) the encoder head
+    /// and the nearest-examples index from `dir`, with the built-in trust priors.
+    pub fn load(dir: &Path) -> Result<Analyzer, PipelineError> {
+        Self::load_with(dir, Priors::builtin()?)
+    }
+
+    /// Like [`Analyzer::load`] with the given trust priors.
+    pub fn load_with(dir: &Path, priors: Priors) -> Result<Analyzer, PipelineError> {
+        let manifest = Manifest::load(dir)?;
+        let linear = linear::load(&dir.join(&manifest.linear.file))?;
+        let head = match &manifest.encoder_head {
+            Some(h) => Some(head::load_head(&dir.join(&h.file))?),
+            None => None,
+        };
+        let index = if head.is_some() {
+            Some(Index::load(dir)?)
+        } else {
+            None
+        };
+        Ok(Analyzer {
+            manifest,
+            linear,
+            head,
+            index,
+            trust: TrustModel::new(priors),
+        })
+    }
+
+    /// True when an encoder head is loaded (the encoder can add to the score).
+    pub fn has_head(&self) -> bool {
+        self.head.is_some()
+    }
+
+    /// The manifest of the loaded models.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// Calibrated probabilities of every component from the linear margin of an
+    /// analysed note and, when given and a head is loaded, its embedding.
+    fn probabilities_from(&self, a: &Analysis, margin: f32, emb: Option<&[f32]>) -> Probabilities {
+        let m = &self.manifest;
+        let mut p = Probabilities {
+            rules: m.rules.calibration.apply(rules_margin(a)),
+            linear: m.linear.calibrated.calibration.apply(margin),
+            head: None,
+            ensemble: None,
+        };
+        if let (Some(e), Some(head), Some(info)) = (emb, &self.head, &m.encoder_head) {
+            let head_margin = head.margin(&Sparse::from_dense(e));
+            p.head = Some(info.calibrated.calibration.apply(head_margin));
+            if let Some(ens) = &m.ensemble {
+                let z = ens.weights[0] * margin + ens.weights[1] * head_margin + ens.weights[2];
+                p.ensemble = Some(ens.calibrated.calibration.apply(z));
+            }
+        }
+        p
+    }
+
+    /// Calibrated rules and linear probabilities of an analysed note, without the
+    /// explanation (the fast path for ranking many notes; [`Analyzer::score`]
+    /// gives the same `linear` probability with everything else).
+    pub fn probabilities(&self, a: &Analysis) -> Probabilities {
+        let margin = self.linear.margin(&crate::model::features::extract(a));
+        self.probabilities_from(a, margin, None)
+    }
+
+    /// Every component with its probability and status: the ensemble drives the
+    /// result when it ran, else the linear model; `why` says why the encoder side
+    /// did not run.
+    fn components(p: &Probabilities, why: Option<&str>) -> Vec<Component> {
+        let unavailable = |what: &str| format!("unavailable: {}", why.unwrap_or(what));
+        let ran = |x: Option<f32>, used: &str, what: &str| match x {
+            Some(_) => used.to_owned(),
+            None => unavailable(what),
+        };
+        let c = |name: &str, ad_probability, status: String| Component {
+            name: name.into(),
+            ad_probability,
+            status,
+        };
+        let linear = if p.ensemble.is_some() {
+            "reported"
+        } else {
+            "used"
+        };
+        vec![
+            c("rules", Some(p.rules), "reported".into()),
+            c("linear", Some(p.linear), linear.into()),
+            c(
+                "encoder_head",
+                p.head,
+                ran(p.head, "reported", "no encoder head in the model directory"),
+            ),
+            c(
+                "ensemble",
+                p.ensemble,
+                ran(p.ensemble, "used", "no ensemble in the model directory"),
+            ),
+        ]
+    }
+
+    /// Scores one note: with an embedding, the encoder head and the ensemble join
+    /// in and nearest examples are reported.
+    pub fn score(&self, note: &Note, enc: EncoderInput<'_>) -> Score {
+        let t0 = Instant::now();
+        let a = signals::analyze(&note.text, note.has_link);
+        let text_ms = ms(t0);
+        let t1 = Instant::now();
+        let (embedding, encoder_ms, why) = match enc {
+            EncoderInput::Embedding(e, ms) => (Some(e), ms, None),
+            EncoderInput::Unavailable(why) => (None, 0.0, Some(why)),
+        };
+        let lin = &self.manifest.linear.calibrated;
+        let ex = explain::explain(&a, &self.linear, lin.calibration);
+        let probs = self.probabilities_from(&a, ex.margin, embedding);
+        let linear_ms = ms(t1);
+        let (p, threshold) = match (probs.ensemble, &self.manifest.ensemble) {
+            (Some(p), Some(e)) => (p, e.calibrated.threshold),
+            _ => (probs.linear, lin.threshold),
+        };
+        let similar = match (embedding, &self.index) {
+            (Some(e), Some(idx)) => Some(explain::similar(idx, e)),
+            _ => None,
+        };
+        let t2 = Instant::now();
+        let trust = self.trust.estimate_settled(p, &a.signals, a.settled);
+        let trust_ms = ms(t2);
+        Score {
+            id: note.id.clone(),
+            ad_probability: p,
+            label: if p >= threshold { "ad" } else { "organic" }.into(),
+            threshold,
+            has_link: a.settled.has_link,
+            signals: a.signals,
+            compliance: a.compliance,
+            contributions: ex.contributions,
+            sentences: ex.sentences,
+            trust,
+            similar,
+            model: ModelInfo {
+                version: self.manifest.version.clone(),
+                components: Self::components(&probs, why),
+            },
+            probabilities: probs,
+            timings: Timings {
+                text_ms,
+                linear_ms,
+                encoder_ms,
+                trust_ms,
+                total_ms: ms(t0) + encoder_ms,
+            },
+        }
+    }
+}

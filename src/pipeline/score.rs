@@ -1,0 +1,168 @@
+//! The result of scoring a note: plain types, serialisable as they are. The API's
+//! documented JSON schema for them lives with the service (`server::schema`).
+
+use serde::Serialize;
+
+use crate::signals::{Finding, Signal};
+use crate::trust::TrustEstimate;
+
+/// A note to score.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Note {
+    /// Caller's id, echoed back.
+    pub id: Option<String>,
+    /// The note text as pasted.
+    pub text: String,
+    /// Whether a purchase link is (or will be) attached.
+    pub has_link: bool,
+}
+
+/// A span of the original text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Span {
+    /// First char (inclusive).
+    pub start: usize,
+    /// Last char (exclusive).
+    pub end: usize,
+    /// The text of the span.
+    pub text: String,
+}
+
+/// How much one feature moved the score, in calibrated log-odds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contribution {
+    /// Readable feature name: `词:闭眼入`, `字:链接`, `特征:signal_count:offer` ….
+    pub feature: String,
+    /// Effect on the log-odds of "ad" (positive: toward ad).
+    pub contribution: f32,
+    /// Where the feature occurs in the note (up to 5 spans).
+    pub spans: Vec<Span>,
+}
+
+/// One sentence with the summed contributions of the features inside it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sentence {
+    /// First char (inclusive).
+    pub start: usize,
+    /// Last char (exclusive).
+    pub end: usize,
+    /// The sentence text.
+    pub text: String,
+    /// Summed effect on the log-odds of "ad".
+    pub contribution: f32,
+}
+
+/// One model's view of the note.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Component {
+    /// `rules`, `linear`, `encoder_head` or `ensemble`.
+    pub name: String,
+    /// Its calibrated probability, when it ran.
+    pub ad_probability: Option<f32>,
+    /// `used` (drives the result), `reported` (shown for comparison) or
+    /// `unavailable` with the reason.
+    pub status: String,
+}
+
+/// Which model produced the result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelInfo {
+    /// Model version from the manifest.
+    pub version: String,
+    /// Every component and whether it was used.
+    pub components: Vec<Component>,
+}
+
+/// Milliseconds per stage.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Timings {
+    /// Normalise, segment, signals, compliance.
+    pub text_ms: f64,
+    /// Features and the linear model.
+    pub linear_ms: f64,
+    /// The encoder (0 when it did not run).
+    pub encoder_ms: f64,
+    /// The trust-penalty estimate.
+    pub trust_ms: f64,
+    /// All of the above.
+    pub total_ms: f64,
+}
+
+/// Calibrated probabilities of every component that ran.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Probabilities {
+    /// Keyword-rules baseline.
+    pub rules: f32,
+    /// n-gram linear model.
+    pub linear: f32,
+    /// Encoder head, when an embedding was given and a head is loaded.
+    pub head: Option<f32>,
+    /// Ensemble, when the head ran.
+    pub ensemble: Option<f32>,
+}
+
+/// The result of scoring one note.
+#[derive(Debug, Clone, Serialize)]
+pub struct Score {
+    /// Caller's id, echoed back.
+    pub id: Option<String>,
+    /// Calibrated probability that the note is an ad (material connection).
+    pub ad_probability: f32,
+    /// `"ad"` when `ad_probability >= threshold`, else `"organic"`.
+    pub label: String,
+    /// The decision threshold of the model used.
+    pub threshold: f32,
+    /// Explainable cues.
+    pub signals: Vec<Signal>,
+    /// Rule findings.
+    pub compliance: Vec<Finding>,
+    /// Features that moved the score most, toward ad then toward organic.
+    pub contributions: Vec<Contribution>,
+    /// Sentences ranked by how much they pushed toward "ad".
+    pub sentences: Vec<Sentence>,
+    /// Whether a link was given or found in the text.
+    pub has_link: bool,
+    /// What a purchase link would cost this note in reader trust.
+    pub trust: TrustEstimate,
+    /// Nearest authentic and ad training notes (needs the encoder; null without).
+    pub similar: Option<Similar>,
+    /// The model and its components.
+    pub model: ModelInfo,
+    /// Every component's calibrated probability (also in `model.components`).
+    #[serde(skip)]
+    pub probabilities: Probabilities,
+    /// Time per stage.
+    pub timings: Timings,
+}
+
+/// A training note close to the scored one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Example {
+    /// Id of the training note.
+    pub id: String,
+    /// Cosine similarity of the two embeddings.
+    pub similarity: f32,
+    /// The first characters of the training note.
+    pub snippet: String,
+}
+
+/// The nearest authentic and ad examples, from the encoder.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Similar {
+    /// The 3 nearest organic (authentic) notes.
+    pub organic: Vec<Example>,
+    /// The 3 nearest ads.
+    pub ads: Vec<Example>,
+    /// Mean similarity to the nearest ads minus mean similarity to the nearest
+    /// authentic notes: above 0, the note sits closer to ads.
+    pub authenticity_contrast: f32,
+}
+
+/// What the encoder contributed to one score.
+#[derive(Debug, Clone, Copy)]
+pub enum EncoderInput<'a> {
+    /// The note's embedding, and the time it took.
+    Embedding(&'a [f32], f64),
+    /// No embedding, with the reason (shown in `model.components`).
+    Unavailable(&'a str),
+}
