@@ -36,6 +36,10 @@ pub struct TrainArgs {
     /// Encoder options (with the encoder, the head and ensemble are trained too).
     #[command(flatten)]
     pub encoder: super::encoder_args::EncoderArgs,
+    /// Balance the fit: every source the same total weight and, within a source,
+    /// ads and organic notes half each (default: every note weighs 1).
+    #[arg(long)]
+    pub balance: bool,
     /// Embedding cache file.
     #[arg(long, default_value = ".cache/embeddings/e5-small.bin")]
     pub cache: PathBuf,
@@ -49,6 +53,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         epochs: args.epochs,
         seed: args.seed,
         limit: args.limit,
+        balance: args.balance,
         ..TrainOptions::default()
     };
     let src = args.encoder.dir().map(|dir| train::EncoderSource {

@@ -58,8 +58,29 @@ impl Logistic {
 
     /// Trains on `rows` with targets in {0, 1}, over `dim` features.
     pub fn train(rows: &[&Sparse], targets: &[f32], dim: usize, cfg: &TrainConfig) -> Logistic {
+        Self::train_weighted(rows, targets, &[], dim, cfg)
+    }
+
+    /// [`Logistic::train`] with a weight per row (empty: every row weighs 1). The
+    /// loss is the weighted mean, so the L2 strength means the same either way.
+    pub fn train_weighted(
+        rows: &[&Sparse],
+        targets: &[f32],
+        weights: &[f32],
+        dim: usize,
+        cfg: &TrainConfig,
+    ) -> Logistic {
         assert_eq!(rows.len(), targets.len(), "one target per row");
-        let n = rows.len().max(1) as f32;
+        assert!(
+            weights.is_empty() || weights.len() == rows.len(),
+            "one weight per row"
+        );
+        let weight = |i: usize| weights.get(i).copied().unwrap_or(1.0);
+        let n = if weights.is_empty() {
+            rows.len().max(1) as f32
+        } else {
+            weights.iter().sum::<f32>().max(1e-6)
+        };
         let mut w = vec![0.0f32; dim + 1];
         let mut m = vec![0.0f32; dim + 1];
         let mut v = vec![0.0f32; dim + 1];
@@ -76,9 +97,9 @@ impl Logistic {
             for &j in &active {
                 grad[j as usize] = 0.0;
             }
-            for (x, &y) in rows.iter().zip(targets) {
+            for (i, (x, &y)) in rows.iter().zip(targets).enumerate() {
                 let z = x.dot(&w) + w[dim];
-                let err = (sigmoid(z) - y) / n;
+                let err = (sigmoid(z) - y) * weight(i) / n;
                 for (&i, &xv) in x.idx.iter().zip(&x.val) {
                     grad[i as usize] += err * xv;
                 }

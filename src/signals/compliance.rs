@@ -122,6 +122,20 @@ pub fn compliance(signals: &[Signal], settled: Settled) -> Vec<Finding> {
         });
     }
 
+    let mechanics = evidence(signals, |s| s.kind == SignalKind::CommercialMechanic);
+    if !mechanics.is_empty() && !clear && !linked {
+        out.push(Finding {
+            code: "commercial_without_label".into(),
+            rule: rules::AD_LAW_14.into(),
+            severity: Severity::Medium,
+            message: format!(
+                "出现 {} 这样的商业推广机制（直播预告、抽奖规则、门店信息、付费服务、品牌活动话题），却没有“广告”标注：与品牌或商家有利益关系的推广须能被识别为广告（《广告法》第十四条）。",
+                quoted(&mechanics)
+            ),
+            evidence: mechanics,
+        });
+    }
+
     let vague = evidence(signals, |s| {
         s.kind == SignalKind::Disclosure && s.strength == Some(DisclosureStrength::Vague)
     });
@@ -173,6 +187,29 @@ mod tests {
 
     fn codes(f: &[Finding]) -> Vec<&str> {
         f.iter().map(|f| f.code.as_str()).collect()
+    }
+
+    #[test]
+    fn mechanics_without_a_label_are_reported_and_a_won_prize_is_not() {
+        let f = findings("本店新品上市！营业时间10:00-22:00，欢迎到店", false);
+        let m = f
+            .iter()
+            .find(|f| f.code == "commercial_without_label")
+            .unwrap();
+        assert_eq!(m.severity, Severity::Medium);
+        assert!(m.evidence.iter().any(|e| e.text == "营业时间"));
+        assert!(
+            !codes(&findings("#广告 本店新品上市，欢迎到店", false))
+                .contains(&"commercial_without_label")
+        );
+        assert!(
+            !codes(&findings("这个杯子是抽奖抽到的，不是广告", false))
+                .contains(&"commercial_without_label")
+        );
+        assert!(
+            !codes(&findings("朋友问我在哪买的，楼下超市", false))
+                .contains(&"commercial_without_label")
+        );
     }
 
     #[test]

@@ -115,6 +115,8 @@ pub fn detect(n: &Normalized, tokens: &[Token]) -> Vec<Signal> {
     out.extend(structure::selling_lists(n));
     out.extend(structure::spec_lists(n));
     out.extend(structure::brand_repetition(n, tokens));
+    out.extend(structure::campaign_hashtags(n));
+    out.extend(structure::brand_tag_stack(n));
 
     apply_context(&mut out);
     out.sort_by_key(|s| (s.start, s.end, s.kind));

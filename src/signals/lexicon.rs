@@ -138,8 +138,17 @@ impl Lexicon {
         let raw: RawLexicon =
             toml::from_str(text).map_err(|e| LexiconError::Syntax(e.to_string()))?;
         let mut literals = Vec::with_capacity(raw.literal.len());
+        let mut seen = std::collections::HashMap::new();
         for (i, e) in raw.literal.into_iter().enumerate() {
             let rule = check(format!("literal[{i}]"), &e, false)?;
+            for c in &e.cues {
+                if let Some(first) = seen.insert(c.clone(), i) {
+                    return Err(LexiconError::Entry {
+                        entry: format!("literal[{i}]"),
+                        why: format!("cue “{c}” is already in literal[{first}]"),
+                    });
+                }
+            }
             literals.push(CueGroup {
                 kind: e.kind,
                 weight: e.weight,
@@ -209,6 +218,8 @@ mod tests {
         );
         let e = entry_error(&lits("cues = [\"ABC\"]"));
         assert!(e.contains("literal[1]") && e.contains("lower-case"), "{e}");
+        let e = entry_error(&lits("cues = [\"券\"]"));
+        assert!(e.contains("already in literal[0]"), "{e}");
         let e = entry_error(&lits("cues = []"));
         assert!(e.contains("literal[1]") && e.contains("cues"), "{e}");
         let e = entry_error(&lits("strength = \"clear\"\ncues = [\"a\"]"));

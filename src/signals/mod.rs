@@ -42,11 +42,15 @@ pub enum SignalKind {
     Experience,
     /// Drawbacks, trade-offs, cross-brand comparison (a cue of authenticity).
     Balance,
+    /// The mechanics real ads use instead of a disclosure: live-sale notices,
+    /// giveaway rules, a merchant's own address and hours, contact for a paid
+    /// service, brand-campaign hashtags.
+    CommercialMechanic,
 }
 
 impl SignalKind {
     /// Every kind, in a fixed order (used for feature layout).
-    pub const ALL: [SignalKind; 11] = [
+    pub const ALL: [SignalKind; 12] = [
         SignalKind::Disclosure,
         SignalKind::AdDenial,
         SignalKind::CallToAction,
@@ -58,6 +62,7 @@ impl SignalKind {
         SignalKind::BrandRepetition,
         SignalKind::Experience,
         SignalKind::Balance,
+        SignalKind::CommercialMechanic,
     ];
 
     /// The snake_case name used in JSON and features.
@@ -74,6 +79,7 @@ impl SignalKind {
             SignalKind::BrandRepetition => "brand_repetition",
             SignalKind::Experience => "experience",
             SignalKind::Balance => "balance",
+            SignalKind::CommercialMechanic => "commercial_mechanic",
         }
     }
 }

@@ -1,5 +1,6 @@
-//! Structural detectors: numbered selling-point lists, spec/ingredient lists, and
-//! brand-name repetition. These look at the shape of the note, not single words.
+//! Structural detectors: numbered selling-point lists, spec/ingredient lists,
+//! brand-name repetition and brand-campaign hashtags. These look at the shape of
+//! the note, not single words.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -7,7 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{Signal, SignalKind};
-use crate::text::{Normalized, Token};
+use crate::text::{EntityKind, Normalized, Token};
 
 static LIST_ITEM: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -144,6 +145,139 @@ pub(super) fn brand_repetition(n: &Normalized, tokens: &[Token]) -> Vec<Signal> 
     out
 }
 
+/// Words that make a hashtag a brand's campaign rather than a topic.
+const CAMPAIGN_WORDS: &[&str] = &[
+    "新品",
+    "上新",
+    "挑战赛",
+    "联名",
+    "限定",
+    "旗舰店",
+    "官方",
+    "好物节",
+    "年货节",
+    "购物节",
+    "必买",
+    "体验官",
+    "测评官",
+    "首发",
+    "周年庆",
+    "大促",
+    "双11",
+    "双十一",
+    "焕新",
+    "万人",
+];
+
+static MODEL_CODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[a-z]+\d|\d+[a-z]").expect("model-code pattern compiles"));
+
+/// The inner text of a hashtag entity: `#徕芬[话题]#` → `徕芬`.
+fn tag_text(raw: &str) -> String {
+    raw.trim_matches('#')
+        .replace("[话题]", "")
+        .replace("[超话]", "")
+        .to_lowercase()
+}
+
+/// Brand-campaign hashtags: a tag with a campaign word (#花知晓新品, #天猫年货节必买好物),
+/// or a brand tag followed by a tag naming one of its models (#徕芬 … #徕芬剃须刀P3Pro).
+/// Ordinary topic stacks (#上海 #上海秋天) are not campaigns.
+pub(super) fn campaign_hashtags(n: &Normalized) -> Vec<Signal> {
+    let tags: Vec<_> = n
+        .entities_of(EntityKind::Hashtag)
+        .map(|e| (e, tag_text(&e.text)))
+        .collect();
+    let mut out = Vec::new();
+    for (e, t) in &tags {
+        let word = CAMPAIGN_WORDS.iter().find(|w| t.contains(*w));
+        let brand = tags.iter().find(|(_, other)| {
+            other.chars().count() >= 2
+                && t.len() > other.len()
+                && t.starts_with(other.as_str())
+                && MODEL_CODE.is_match(&t[other.len()..])
+        });
+        let why = match (word, brand) {
+            (Some(w), _) => {
+                format!("话题“{t}”带有“{w}”：这是品牌活动/新品话题，是品牌推广的常见做法。")
+            }
+            (None, Some((_, b))) => {
+                format!(
+                    "话题里既有品牌“{b}”又有它的具体型号“{t}”：品牌话题叠加是投放笔记的常见做法。"
+                )
+            }
+            (None, None) => continue,
+        };
+        out.push(Signal {
+            explanation: why + "与品牌有合作时须标明“广告”。",
+            rule: Some(super::rules::AD_LAW_14.to_owned()),
+            ..Signal::new(
+                SignalKind::CommercialMechanic,
+                e.start,
+                e.end,
+                e.text.clone(),
+                0.8,
+            )
+        });
+    }
+    out
+}
+
+/// Two-character tag starts that name a place or a broad topic: a stack of
+/// #上海… or #健身… tags is how people file a post, not a brand's campaign.
+const TOPIC_PREFIXES: &[&str] = &[
+    "北京", "上海", "广州", "深圳", "杭州", "成都", "重庆", "武汉", "西安", "南京", "苏州", "天津",
+    "长沙", "郑州", "青岛", "厦门", "大理", "丽江", "三亚", "香港", "澳门", "台湾", "台北", "东京",
+    "大阪", "首尔", "日本", "韩国", "泰国", "新疆", "西藏", "云南", "贵州", "四川", "广东", "浙江",
+    "江苏", "福建", "山东", "河南", "湖南", "湖北", "海南", "北海", "新西", "澳洲", "美国", "英国",
+    "法国", "巴黎", "伦敦", "纽约", "中国", "健身", "穿搭", "美食", "旅行", "旅游", "减肥", "考研",
+    "考公", "护肤", "化妆", "美妆", "妆容", "发型", "美甲", "家居", "装修", "读书", "学习", "职场",
+    "恋爱", "情侣", "宝宝", "育儿", "猫咪", "狗狗", "日常", "生活", "记录", "分享", "今日", "我的",
+    "一起", "小红", "每日", "周末", "秋天", "冬天", "春天", "夏天", "秋冬", "春夏", "早餐", "晚餐",
+    "王者", "原神", "游戏", "电影", "电视", "综艺", "动漫", "明星", "追星", "看剧", "好物", "平价",
+];
+
+/// Three or more hashtags starting with the same name (#格力空调 #格力王者柜机
+/// #格力立式空调): one brand's products stacked into the tags, a placement
+/// pattern. Places and broad topics are left out.
+pub(super) fn brand_tag_stack(n: &Normalized) -> Vec<Signal> {
+    let tags: Vec<_> = n
+        .entities_of(EntityKind::Hashtag)
+        .map(|e| (e, tag_text(&e.text)))
+        .filter(|(_, t)| t.chars().count() >= 3)
+        .collect();
+    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, (_, t)) in tags.iter().enumerate() {
+        let head: String = t.chars().take(2).collect();
+        if head.chars().all(char::is_alphanumeric) && !TOPIC_PREFIXES.contains(&head.as_str()) {
+            groups.entry(head).or_default().push(i);
+        }
+    }
+    let mut out: Vec<Signal> = groups
+        .into_iter()
+        .filter(|(_, v)| v.len() >= 3)
+        .map(|(head, v)| {
+            let first = tags[v[0]].0;
+            Signal {
+                explanation: format!(
+                    "{} 个话题都以“{head}”开头：把同一品牌的多款产品叠进话题是投放笔记的常见做法；与品牌有合作时须标明“广告”。",
+                    v.len()
+                ),
+                rule: Some(super::rules::AD_LAW_14.to_owned()),
+                ..Signal::new(
+                    SignalKind::CommercialMechanic,
+                    first.start,
+                    first.end,
+                    n.original_slice(first.start, first.end).to_owned(),
+                    0.6,
+                )
+            }
+        })
+        .collect();
+    out.sort_by_key(|s| s.start);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +306,32 @@ mod tests {
         assert_eq!(chars(raw, &found[0]), "5000mAh，含2%烟酰胺，屏幕120Hz");
         assert!(found[0].explanation.contains("4 项"));
         assert!(spec_lists(&normalize("电池5000mAh，屏幕120Hz")).is_empty());
+    }
+
+    #[test]
+    fn campaign_tags_are_found_and_topic_stacks_are_not() {
+        let raw = "笑死 #情侣[话题]# #徕芬[话题]# #徕芬剃须刀P3Pro[话题]# #花知晓新品[话题]#";
+        let s = campaign_hashtags(&normalize(raw));
+        let texts: Vec<String> = s.iter().map(|x| chars(raw, x)).collect();
+        assert_eq!(
+            texts,
+            ["#徕芬剃须刀P3Pro[话题]#", "#花知晓新品[话题]#"],
+            "{s:?}"
+        );
+        assert!(s.iter().all(|x| x.kind == SignalKind::CommercialMechanic));
+        let topics = "#上海拍照[话题]# #上海秋天[话题]# #上海秋天打卡[话题]# #iphone15[话题]#";
+        assert!(campaign_hashtags(&normalize(topics)).is_empty());
+    }
+
+    #[test]
+    fn one_brand_stacked_in_the_tags_is_found_and_a_city_is_not() {
+        let raw = "冷 #格力空调[话题]# #格力王者柜机[话题]# #猫[话题]# #格力立式空调[话题]#";
+        let s = brand_tag_stack(&normalize(raw));
+        assert_eq!(s.len(), 1, "{s:?}");
+        assert!(s[0].explanation.contains("3 个话题都以“格力”开头"));
+        assert_eq!(chars(raw, &s[0]), "#格力空调[话题]#");
+        let city = "#上海拍照[话题]# #上海秋天[话题]# #上海秋天打卡[话题]# #上海机位[话题]#";
+        assert!(brand_tag_stack(&normalize(city)).is_empty());
     }
 
     #[test]

@@ -35,6 +35,7 @@ impl Features {
                     | SignalKind::BrandRepetition
                     | SignalKind::AbsoluteClaim
                     | SignalKind::EfficacyClaim
+                    | SignalKind::CommercialMechanic
             )
         });
         Features {
@@ -46,7 +47,8 @@ impl Features {
                 }),
             overt: has(signals, SignalKind::Offer)
                 || has(signals, SignalKind::CallToAction)
-                || has(signals, SignalKind::PurchaseLink),
+                || has(signals, SignalKind::PurchaseLink)
+                || has(signals, SignalKind::CommercialMechanic),
             one_sided: selling && !balance,
             balance,
             experience: has(signals, SignalKind::Experience),

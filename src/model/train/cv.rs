@@ -32,25 +32,26 @@ pub fn folds(n: usize, k: usize, seed: u64) -> Vec<usize> {
 /// Out-of-fold margins of a model trained with `cfg`: each row scored by the
 /// model that did not see it. Folds run on parallel threads.
 pub fn out_of_fold(
-    rows: &[Sparse],
-    targets: &[f32],
+    data: Dataset<'_>,
     dim: usize,
     cfg: &TrainConfig,
     fold: &[usize],
     k: usize,
 ) -> Vec<f32> {
+    let Dataset { rows, targets, .. } = data;
     let per_fold: Vec<Vec<(usize, f32)>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..k)
             .map(|f| {
                 s.spawn(move || {
-                    let (tr, ty): (Vec<&Sparse>, Vec<f32>) = rows
-                        .iter()
-                        .zip(targets)
-                        .zip(fold)
-                        .filter(|(_, g)| **g != f)
-                        .map(|((x, y), _)| (x, *y))
-                        .unzip();
-                    let m = Logistic::train(&tr, &ty, dim, cfg);
+                    let keep: Vec<usize> = (0..rows.len()).filter(|&i| fold[i] != f).collect();
+                    let tr: Vec<&Sparse> = keep.iter().map(|&i| &rows[i]).collect();
+                    let ty: Vec<f32> = keep.iter().map(|&i| targets[i]).collect();
+                    let tw: Vec<f32> = if data.weights.is_empty() {
+                        Vec::new()
+                    } else {
+                        keep.iter().map(|&i| data.weights[i]).collect()
+                    };
+                    let m = Logistic::train_weighted(&tr, &ty, &tw, dim, cfg);
                     rows.iter()
                         .enumerate()
                         .filter(|(i, _)| fold[*i] == f)
@@ -71,16 +72,28 @@ pub fn out_of_fold(
     out
 }
 
-fn log_loss(margins: &[f32], targets: &[f32]) -> f32 {
-    let total: f32 = margins
-        .iter()
-        .zip(targets)
-        .map(|(&m, &y)| {
-            let p = sigmoid(m).clamp(1e-7, 1.0 - 1e-7);
-            -(y * p.ln() + (1.0 - y) * (1.0 - p).ln())
-        })
-        .sum();
-    total / margins.len().max(1) as f32
+/// Rows to fit: features, targets, and a weight per row (empty: all 1).
+#[derive(Debug, Clone, Copy)]
+pub struct Dataset<'a> {
+    /// Feature vectors.
+    pub rows: &'a [Sparse],
+    /// 1 for ads, 0 for organic.
+    pub targets: &'a [f32],
+    /// Row weights, or empty.
+    pub weights: &'a [f32],
+}
+
+/// Weighted mean log-loss (the quantity the fit minimises, so the L2 choice
+/// matches it).
+fn log_loss(margins: &[f32], data: Dataset<'_>) -> f32 {
+    let w = |i: usize| data.weights.get(i).copied().unwrap_or(1.0);
+    let (mut total, mut sum) = (0.0f32, 0.0f32);
+    for (i, (&m, &y)) in margins.iter().zip(data.targets).enumerate() {
+        let p = sigmoid(m).clamp(1e-7, 1.0 - 1e-7);
+        total -= w(i) * (y * p.ln() + (1.0 - y) * (1.0 - p).ln());
+        sum += w(i);
+    }
+    total / sum.max(1e-6)
 }
 
 /// A cross-validated fit: the chosen L2, the log-loss per candidate, the out-of-fold
@@ -98,16 +111,8 @@ pub struct Fit {
 }
 
 /// Chooses L2 by k-fold cross-validation, then refits on everything.
-pub fn fit(
-    rows: &[Sparse],
-    targets: &[f32],
-    dim: usize,
-    grid: &[f32],
-    epochs: usize,
-    k: usize,
-    seed: u64,
-) -> Fit {
-    let fold = folds(rows.len(), k, seed);
+pub fn fit(data: Dataset<'_>, dim: usize, grid: &[f32], epochs: usize, k: usize, seed: u64) -> Fit {
+    let fold = folds(data.rows.len(), k, seed);
     let mut best: Option<(f32, f32, Vec<f32>)> = None;
     let mut cv = Vec::new();
     for &l2 in grid {
@@ -116,22 +121,22 @@ pub fn fit(
             epochs,
             ..TrainConfig::default()
         };
-        let oof = out_of_fold(rows, targets, dim, &cfg, &fold, k);
-        let loss = log_loss(&oof, targets);
+        let oof = out_of_fold(data, dim, &cfg, &fold, k);
+        let loss = log_loss(&oof, data);
         cv.push((l2, loss));
         if best.as_ref().is_none_or(|b| loss < b.1) {
             best = Some((l2, loss, oof));
         }
     }
     let (l2, _, oof) = best.expect("a non-empty L2 grid");
-    let refs: Vec<&Sparse> = rows.iter().collect();
+    let refs: Vec<&Sparse> = data.rows.iter().collect();
     let cfg = TrainConfig {
         l2,
         epochs,
         ..TrainConfig::default()
     };
     Fit {
-        model: Logistic::train(&refs, targets, dim, &cfg),
+        model: Logistic::train_weighted(&refs, data.targets, data.weights, dim, &cfg),
         l2,
         cv,
         oof,
@@ -142,44 +147,46 @@ pub fn fit(
 pub const GUARD_FPR: f32 = 0.02;
 
 /// Platt scaling and a threshold on dev margins: best F1, raised when needed so
-/// that at most [`GUARD_FPR`] of the `guard` rows (real organic notes) are called
-/// ads. `guard` is empty or one flag per row.
-pub fn calibrate(margins: &[f32], targets: &[f32], guard: &[bool]) -> Calibrated {
+/// that in every guarded group (real organic notes of one source) at most
+/// [`GUARD_FPR`] are called ads. `guard` is empty or one entry per row: the
+/// row's group, or `None` for rows the guard ignores.
+pub fn calibrate(margins: &[f32], targets: &[f32], guard: &[Option<usize>]) -> Calibrated {
     let calibration = Platt::fit(margins, targets);
     let p: Vec<f32> = margins.iter().map(|&m| calibration.apply(m)).collect();
     let y: Vec<bool> = targets.iter().map(|&t| t > 0.5).collect();
     let best = metrics::best_f1_threshold(&p, &y);
-    let mut guarded: Vec<f32> = p
-        .iter()
-        .zip(guard)
-        .filter(|(_, g)| **g)
-        .map(|(x, _)| *x)
-        .collect();
-    guarded.sort_by(|a, b| b.total_cmp(a));
-    // The threshold must exceed the k-th highest guarded probability, k = the
-    // number of real organic notes allowed to be flagged.
-    let allowed = (GUARD_FPR * guarded.len() as f32).floor() as usize;
-    let floor = guarded
-        .get(allowed)
-        .map(|x| (x + 1e-6).min(1.0))
-        .unwrap_or(0.0);
+    let mut groups: std::collections::BTreeMap<usize, Vec<f32>> = Default::default();
+    for (x, g) in p.iter().zip(guard) {
+        if let Some(g) = g {
+            groups.entry(*g).or_default().push(*x);
+        }
+    }
+    // In each group the threshold must exceed the k-th highest probability,
+    // k = the number of its notes allowed to be flagged.
+    let floor = groups
+        .values_mut()
+        .map(|v| {
+            v.sort_by(|a, b| b.total_cmp(a));
+            let allowed = (GUARD_FPR * v.len() as f32).floor() as usize;
+            v.get(allowed).map_or(0.0, |x| (x + 1e-6).min(1.0))
+        })
+        .fold(0.0f32, f32::max);
+    let sizes: Vec<String> = groups.values().map(|v| v.len().to_string()).collect();
     let (threshold, threshold_rule) = if floor > best {
         let rule = format!(
-            "raised from the best-F1 threshold {best:.3} so that at most {:.0} % of the {} real organic dev notes are flagged",
+            "raised from the best-F1 threshold {best:.3} so that at most {:.0} % of the real organic dev notes of each source ({}) are flagged",
             GUARD_FPR * 100.0,
-            guarded.len()
+            sizes.join(", ")
         );
         (floor, rule)
+    } else if groups.is_empty() {
+        (best, "best F1 on dev".to_owned())
     } else {
-        let rule = if guarded.is_empty() {
-            "best F1 on dev".to_owned()
-        } else {
-            format!(
-                "best F1 on dev; it already flags at most {:.0} % of the {} real organic dev notes",
-                GUARD_FPR * 100.0,
-                guarded.len()
-            )
-        };
+        let rule = format!(
+            "best F1 on dev; it already flags at most {:.0} % of the real organic dev notes of each source ({})",
+            GUARD_FPR * 100.0,
+            sizes.join(", ")
+        );
         (best, rule)
     };
     Calibrated {
@@ -200,11 +207,11 @@ mod tests {
         // into the ads' range.
         let mut margins = vec![3.0; 20];
         let mut targets = vec![1.0; 20];
-        let mut guard = vec![false; 20];
+        let mut guard = vec![None; 20];
         for i in 0..40 {
             margins.push(-3.0 + 0.1 * i as f32);
             targets.push(0.0);
-            guard.push(i >= 30);
+            guard.push((i >= 30).then_some(0));
         }
         let free = calibrate(&margins, &targets, &[]);
         let held = calibrate(&margins, &targets, &guard);

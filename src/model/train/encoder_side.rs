@@ -5,7 +5,7 @@ use super::super::features::Sparse;
 use super::super::head::{DIM, Index, IndexEntry};
 use super::super::logistic::{Logistic, TrainConfig};
 use super::super::manifest::{EnsembleInfo, HeadInfo, Manifest};
-use super::cv::{Fit, calibrate, fit};
+use super::cv::{Dataset, Fit, calibrate, fit};
 use super::{Prepared, TrainOptions};
 use crate::data::{self, LabeledNote};
 
@@ -63,15 +63,17 @@ pub fn train_encoder_side(
     let rows: Vec<Sparse> = enc.train.iter().map(z).collect();
     let targets: Vec<f32> = train_notes.iter().map(|n| n.label.target()).collect();
     let head_grid = [1e-3, 1e-2, 3e-2, 1e-1];
-    let mut head_fit = fit(
-        &rows,
-        &targets,
-        DIM,
-        &head_grid,
-        opts.epochs,
-        opts.folds,
-        opts.seed,
-    );
+    let w = if opts.balance {
+        super::weights(train_notes)
+    } else {
+        Vec::new()
+    };
+    let data = Dataset {
+        rows: &rows,
+        targets: &targets,
+        weights: &w,
+    };
+    let mut head_fit = fit(data, DIM, &head_grid, opts.epochs, opts.folds, opts.seed);
     let folded: Vec<f32> = head_fit
         .model
         .weights
@@ -93,9 +95,10 @@ pub fn train_encoder_side(
         .map(|(&l, &h)| Sparse::from_dense(&[l, h]))
         .collect();
     let refs: Vec<&Sparse> = stack_rows.iter().collect();
-    let stack = Logistic::train(
+    let stack = Logistic::train_weighted(
         &refs,
         &targets,
+        &w,
         2,
         &TrainConfig {
             l2: 1e-3,

@@ -16,7 +16,7 @@ use super::{ModelError, linear, rules_margin};
 use crate::data::{self, LabeledNote};
 use crate::signals;
 
-pub use cv::{Fit, calibrate, fit, folds, out_of_fold};
+pub use cv::{Dataset, Fit, calibrate, fit, folds, out_of_fold};
 pub use encoder_side::{EncoderTraining, train_encoder_side};
 pub use sources::{default_sources, guarded, read_sources};
 
@@ -37,6 +37,11 @@ pub struct TrainOptions {
     pub seed: u64,
     /// Use only the first N training notes (for quick checks).
     pub limit: Option<usize>,
+    /// Balance the fit across sources and, within a source, across labels (see
+    /// [`weights`]); off (the default), every note weighs 1. Measured on the dev
+    /// splits, balancing cost the written corpus more (ensemble ROC-AUC 0.976 →
+    /// 0.953) than it gave real notes (0.870 → 0.881).
+    pub balance: bool,
 }
 
 impl Default for TrainOptions {
@@ -49,6 +54,7 @@ impl Default for TrainOptions {
             folds: 5,
             seed: 20_261_125,
             limit: None,
+            balance: false,
         }
     }
 }
@@ -62,25 +68,65 @@ pub struct Prepared {
     pub targets: Vec<f32>,
     /// Keyword-rules margins (sum of signal weights).
     pub rules: Vec<f32>,
-    /// Real organic notes, whose false-positive rate the threshold guards.
-    pub guard: Vec<bool>,
+    /// Real organic notes, whose false-positive rate the threshold guards: the
+    /// note's source index, or `None`.
+    pub guard: Vec<Option<usize>>,
+    /// Fit weights: see [`weights`].
+    pub weights: Vec<f32>,
+}
+
+/// Fit weights that keep the written corpus from outvoting real text: every
+/// source carries the same total weight, and within a source with both labels
+/// ads and organic notes carry half each. Without this, 775 written ads against
+/// 105 real ones teach "our writing = ad".
+pub fn weights(notes: &[LabeledNote]) -> Vec<f32> {
+    use std::collections::HashMap;
+    let src = |n: &LabeledNote| n.source.clone().unwrap_or_default();
+    let mut count: HashMap<(String, bool), usize> = HashMap::new();
+    for n in notes {
+        *count
+            .entry((src(n), n.label == data::Label::Ad))
+            .or_default() += 1;
+    }
+    let sources: std::collections::HashSet<String> = count.keys().map(|k| k.0.clone()).collect();
+    let per_source = notes.len() as f32 / sources.len().max(1) as f32;
+    notes
+        .iter()
+        .map(|n| {
+            let s = src(n);
+            let ad = n.label == data::Label::Ad;
+            let mine = count[&(s.clone(), ad)] as f32;
+            let other = count.get(&(s, !ad)).copied().unwrap_or(0);
+            if other == 0 {
+                per_source / mine
+            } else {
+                per_source / 2.0 / mine
+            }
+        })
+        .collect()
 }
 
 /// Analyses and featurises notes. The model reads only the text: a caller's
 /// `has_link` matters for compliance and trust, not for how ad-like the text reads.
-pub fn prepare(notes: &[LabeledNote]) -> Prepared {
+pub fn prepare(notes: &[LabeledNote], balance: bool) -> Prepared {
     let mut out = Prepared {
         rows: Vec::with_capacity(notes.len()),
         targets: Vec::with_capacity(notes.len()),
         rules: Vec::with_capacity(notes.len()),
         guard: Vec::with_capacity(notes.len()),
+        weights: if balance { weights(notes) } else { Vec::new() },
     };
+    let mut names: std::collections::HashMap<String, usize> = Default::default();
     for n in notes {
         let a = signals::analyze(&n.text, false);
         out.rows.push(features::extract(&a));
         out.rules.push(rules_margin(&a));
         out.targets.push(n.label.target());
-        out.guard.push(guarded(n));
+        out.guard.push(guarded(n).then(|| {
+            let name = n.source.clone().unwrap_or_default();
+            let k = names.len();
+            *names.entry(name).or_insert(k)
+        }));
     }
     out
 }
@@ -103,11 +149,15 @@ pub fn train_linear(
             return Err(ModelError::Data(format!("{name} needs both labels")));
         }
     }
-    let tr = prepare(train);
-    let dv = prepare(dev);
+    let tr = prepare(train, opts.balance);
+    let dv = prepare(dev, false);
+    let set = Dataset {
+        rows: &tr.rows,
+        targets: &tr.targets,
+        weights: &tr.weights,
+    };
     let fit = fit(
-        &tr.rows,
-        &tr.targets,
+        set,
         features::DIM,
         &opts.l2_grid,
         opts.epochs,
@@ -188,7 +238,7 @@ pub fn run(opts: &TrainOptions, source: Option<&EncoderSource>) -> Result<Manife
         let texts = |v: &[LabeledNote]| v.iter().map(|n| n.text.clone()).collect::<Vec<_>>();
         let train_emb = embed_cached(&enc, &mut cache, &texts(&train))?;
         let dev_emb = embed_cached(&enc, &mut cache, &texts(&dev))?;
-        let dev_prep = prepare(&dev);
+        let dev_prep = prepare(&dev, false);
         let (head, index) = train_encoder_side(
             &mut manifest,
             &fit,
