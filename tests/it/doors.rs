@@ -40,6 +40,19 @@ fn encoder_flags() -> Vec<&'static str> {
     }
 }
 
+/// Runs `adlens ARGS` from the repository root and returns its stdout.
+fn adlens(args: &[&str]) -> Vec<u8> {
+    assert_cmd::Command::cargo_bin("adlens")
+        .unwrap()
+        .current_dir(root())
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone()
+}
+
 fn via_check(text: &str, has_link: bool) -> Value {
     let mut args = vec!["check", "--json"];
     if has_link {
@@ -47,16 +60,7 @@ fn via_check(text: &str, has_link: bool) -> Value {
     }
     args.extend(encoder_flags());
     args.push(text);
-    let out = assert_cmd::Command::cargo_bin("adlens")
-        .unwrap()
-        .current_dir(root())
-        .args(&args)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).unwrap()
+    serde_json::from_slice(&adlens(&args)).unwrap()
 }
 
 fn via_score() -> Vec<Value> {
@@ -67,16 +71,7 @@ fn via_score() -> Vec<Value> {
     }
     let mut args = vec!["score", f.path().to_str().unwrap(), "--quiet"];
     args.extend(encoder_flags());
-    let out = assert_cmd::Command::cargo_bin("adlens")
-        .unwrap()
-        .current_dir(root())
-        .args(&args)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    String::from_utf8(out)
+    String::from_utf8(adlens(&args))
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
