@@ -88,8 +88,26 @@ pub fn best(evals: &[ModelEval]) -> Option<&ModelEval> {
         .or(evals.first())
 }
 
+/// True when the evaluated notes hold both classes, so that ranking metrics
+/// (ROC-AUC, PR-AUC) are defined.
+pub fn both_classes(m: &Metrics) -> bool {
+    let c = m.confusion;
+    c.tp + c.r#fn > 0 && c.fp + c.tn > 0
+}
+
+/// Sets `roc_auc` and `pr_auc` to null in a serialised model or summary when the
+/// notes hold one class only (they are undefined, not 0.5).
+fn null_ranking(v: &mut serde_json::Value) {
+    for k in ["roc_auc", "pr_auc"] {
+        if let Some(x) = v.get_mut(k) {
+            *x = serde_json::Value::Null;
+        }
+    }
+}
+
 /// The one JSON object `adlens eval --json` prints: the best model's figures at the
-/// top level, plus every model under `models`.
+/// top level, plus every model under `models`. With one class only, ROC-AUC and
+/// PR-AUC are null and `note` says why; the other figures stand.
 pub fn summary_json(evals: &[ModelEval], skipped: usize) -> serde_json::Value {
     let top = best(evals);
     let mut obj = serde_json::Map::new();
@@ -111,17 +129,24 @@ pub fn summary_json(evals: &[ModelEval], skipped: usize) -> serde_json::Value {
         obj.insert("n".into(), m.n.into());
     }
     obj.insert("skipped_lines".into(), skipped.into());
+    let one_class = top.is_some_and(|b| !both_classes(&b.metrics));
     let models: serde_json::Map<String, serde_json::Value> = evals
         .iter()
         .map(|e| {
-            (
-                e.name.clone(),
-                serde_json::to_value(e).expect("metrics serialise"),
-            )
+            let mut v = serde_json::to_value(e).expect("metrics serialise");
+            if one_class {
+                null_ranking(&mut v);
+            }
+            (e.name.clone(), v)
         })
         .collect();
     obj.insert("models".into(), models.into());
-    serde_json::Value::Object(obj)
+    let mut v = serde_json::Value::Object(obj);
+    if one_class {
+        null_ranking(&mut v);
+        v["note"] = "the notes hold one class only: ROC-AUC and PR-AUC are undefined".into();
+    }
+    v
 }
 
 /// A plain-text table of the models side by side, then per-subtype accuracy.
@@ -147,7 +172,12 @@ pub fn table(evals: &[ModelEval]) -> String {
     for (name, f) in rows {
         out.push_str(&format!("{name:<14}"));
         for e in evals {
-            out.push_str(&format!("{:>14.4}", f(&e.metrics)));
+            let ranking = matches!(name, "roc_auc" | "pr_auc");
+            if ranking && !both_classes(&e.metrics) {
+                out.push_str(&format!("{:>14}", "–"));
+            } else {
+                out.push_str(&format!("{:>14.4}", f(&e.metrics)));
+            }
         }
         out.push('\n');
     }

@@ -95,3 +95,49 @@ fn eval_json_is_one_object_and_bad_lines_are_reported() {
     let html = std::fs::read_to_string(report.join("report.html")).unwrap();
     assert!(html.contains("<svg"), "plots are embedded");
 }
+
+/// Several files at once: metrics per source, `unsure` rows left out and counted;
+/// a one-class file has no ROC-AUC (null, with a note) but keeps its accuracy.
+#[test]
+fn eval_reports_by_source_and_handles_one_class_and_unsure() {
+    let dir = tempfile::tempdir().unwrap();
+    let mixed = dir.path().join("mixed.jsonl");
+    let rows = [
+        r#"{"text": "本店新品上市，营业时间10点到22点，欢迎到店", "label": "ad", "source": "real_xhs", "mechanics": ["merchant"]}"#,
+        r#"{"text": "今天去公园散步，天气很好", "label": "organic", "source": "real_xhs"}"#,
+        r#"{"text": "说不清是不是推广的一条", "label": "unsure", "source": "real_xhs"}"#,
+        r#"{"text": "书的质量不错，物流很快", "label": "organic", "source": "reviews"}"#,
+    ];
+    std::fs::write(&mixed, rows.join("\n") + "\n").unwrap();
+    let run = |files: &[&std::path::Path]| -> serde_json::Value {
+        let out = Command::cargo_bin("adlens")
+            .unwrap()
+            .current_dir(root())
+            .args(["eval", "--json", "--linear-only"])
+            .args(files)
+            .assert()
+            .success();
+        serde_json::from_slice(&out.get_output().stdout).unwrap()
+    };
+    let v = run(&[&mixed]);
+    assert_eq!(v["n"], 3);
+    assert_eq!(v["unsure_excluded"], 1);
+    let sources: Vec<&str> = v["by_source"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["real_xhs", "reviews"]);
+    let reviews = &v["by_source"][1]["models"][0];
+    assert!(reviews["roc_auc"].is_null() && reviews["flagged_organic"].is_number());
+    assert_eq!(v["by_source"][0]["ads_with_mechanics"], 1);
+
+    let organic_only = dir.path().join("organic.jsonl");
+    std::fs::write(&organic_only, rows[1].to_owned() + "\n" + rows[3] + "\n").unwrap();
+    let v = run(&[&organic_only]);
+    assert!(v["roc_auc"].is_null() && v["pr_auc"].is_null(), "{v}");
+    assert!(v["models"]["linear"]["roc_auc"].is_null());
+    assert!(v["accuracy"].is_number());
+    assert!(v["note"].as_str().unwrap().contains("one class"));
+}
