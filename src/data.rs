@@ -84,6 +84,8 @@ pub struct LabeledNote {
     /// For real ads: the commercial mechanics the annotator saw (`merchant`,
     /// `campaign_hashtags`, …); empty when none were recorded.
     pub mechanics: Vec<String>,
+    /// For a counterfactual twin: the id of the note it was edited from.
+    pub pair_of: Option<String>,
 }
 
 /// Splits off the `unsure` notes: the decided ones, and how many were unsure.
@@ -201,6 +203,7 @@ pub fn parse_line(line: &str) -> Result<LabeledNote, String> {
         has_link: obj.get("has_link").and_then(Value::as_bool),
         disclosed: obj.get("disclosed").and_then(Value::as_bool),
         source: string("source"),
+        pair_of: string("pair_of"),
         mechanics: obj
             .get("mechanics")
             .and_then(Value::as_array)

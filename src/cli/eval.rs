@@ -110,11 +110,19 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     }
     let evals = eval::evaluate(&notes, &preds);
     let sources = eval::sources::by_source(&notes, &preds);
-    let table = eval::table(&evals) + &eval::sources::table(&sources);
+    let pairs = eval::pairs::evaluate(&notes, &preds);
+    let mut table = eval::table(&evals) + &eval::sources::table(&sources);
+    if !pairs.is_empty() {
+        table.push('\n');
+        table.push_str(&eval::pairs::table(&pairs));
+    }
     if args.json {
         let mut v = eval::summary_json(&evals, errors.len());
         v["unsure_excluded"] = unsure.into();
         v["by_source"] = serde_json::to_value(&sources)?;
+        if !pairs.is_empty() {
+            v["pairs"] = serde_json::to_value(&pairs)?;
+        }
         println!("{v}");
     } else {
         println!(

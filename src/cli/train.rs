@@ -13,7 +13,7 @@ use crate::model::train::{self, TrainOptions};
 pub struct TrainArgs {
     /// Source folders, each holding train.jsonl and dev.jsonl (repeat the flag or
     /// separate with commas). Default: the written corpus, the annotated real
-    /// notes and the real reviews.
+    /// notes and the real reviews (`data/pairs` adds the counterfactual twins).
     #[arg(
         long,
         env = "ADLENS_DATA",
