@@ -88,6 +88,24 @@ pub struct LabeledNote {
     pub pair_of: Option<String>,
 }
 
+impl LabeledNote {
+    /// A labelled note with only id, text and label set.
+    pub fn new(id: Option<String>, text: &str, label: Label) -> LabeledNote {
+        LabeledNote {
+            id,
+            text: text.to_owned(),
+            label,
+            subtype: None,
+            category: None,
+            has_link: None,
+            disclosed: None,
+            source: None,
+            mechanics: Vec::new(),
+            pair_of: None,
+        }
+    }
+}
+
 /// Splits off the `unsure` notes: the decided ones, and how many were unsure.
 pub fn without_unsure(notes: Vec<LabeledNote>) -> (Vec<LabeledNote>, usize) {
     let n = notes.len();

@@ -82,16 +82,8 @@ mod tests {
 
     fn note(id: &str, label: Label, pair_of: Option<&str>) -> LabeledNote {
         LabeledNote {
-            id: Some(id.into()),
-            text: "x".into(),
-            label,
-            subtype: None,
-            category: None,
-            has_link: None,
-            disclosed: None,
-            source: None,
-            mechanics: Vec::new(),
             pair_of: pair_of.map(str::to_owned),
+            ..LabeledNote::new(Some(id.into()), "x", label)
         }
     }
 

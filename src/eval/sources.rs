@@ -149,20 +149,13 @@ mod tests {
 
     fn note(label: Label, source: &str, mech: bool) -> LabeledNote {
         LabeledNote {
-            id: None,
-            text: "x".into(),
-            label,
-            subtype: None,
-            category: None,
-            has_link: None,
-            disclosed: None,
             source: Some(source.into()),
             mechanics: if mech {
                 vec!["merchant".into()]
             } else {
                 vec![]
             },
-            pair_of: None,
+            ..LabeledNote::new(None, "x", label)
         }
     }
 
