@@ -45,13 +45,22 @@ pub enum NoteError {
     /// wrong type, a field missing.
     #[error("not a valid note: {0}")]
     Malformed(String),
+    /// The note has a field adlens does not know (a typo such as `txt`).
+    #[error("the note has a field adlens does not know: {0}")]
+    UnknownField(String),
 }
 
 impl NoteError {
+    /// True for `validation` errors (the service answers 422; `invalid_json`
+    /// gets 400).
+    pub fn is_validation(&self) -> bool {
+        self.error_type() == "validation"
+    }
+
     /// The stable machine code: `validation` or `invalid_json`.
     pub fn error_type(&self) -> &'static str {
         match self {
-            NoteError::Text(_) => "validation",
+            NoteError::Text(_) | NoteError::UnknownField(_) => "validation",
             NoteError::Malformed(_) => "invalid_json",
         }
     }

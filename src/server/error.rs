@@ -95,6 +95,12 @@ impl ApiError {
             JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 ApiError::PayloadTooLarge { limit }
             }
+            JsonRejection::JsonDataError(e) if e.body_text().contains("unknown field") => {
+                ApiError::Validation(format!(
+                    "the request has a field adlens does not know: {}",
+                    e.body_text()
+                ))
+            }
             JsonRejection::JsonDataError(e) => ApiError::BadRequest(format!(
                 "the JSON does not have the expected fields and types: {}",
                 e.body_text()

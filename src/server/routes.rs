@@ -15,8 +15,10 @@ use super::error::{ApiError, ErrorBody};
 use super::schema::ScoreDoc;
 use crate::pipeline::{Note, NoteError, Score};
 
-/// `POST /v1/score` body.
+/// `POST /v1/score` body. Unknown fields are rejected (422 naming the field), so
+/// a typo such as `"txt"` or `"haslink"` is never silently ignored.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ScoreRequest {
     /// The note text as pasted (title, body, hashtags, emoji …).
     pub text: String,
@@ -28,8 +30,10 @@ pub struct ScoreRequest {
     pub id: Option<String>,
 }
 
-/// `POST /v1/score/batch` body.
+/// `POST /v1/score/batch` body (unknown fields rejected the same way; an unknown
+/// field inside one note is that note's slot error).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BatchRequest {
     /// The notes, each shaped like a `ScoreRequest`. A bad note gets an error in its
     /// slot; the others are scored.
@@ -127,8 +131,14 @@ fn parse_item(v: Value, max_chars: usize) -> Result<Note, ItemError> {
         error: e.to_string(),
         error_type: e.error_type().into(),
     };
-    let req: ScoreRequest =
-        serde_json::from_value(v).map_err(|e| fail(NoteError::Malformed(e.to_string())))?;
+    let req: ScoreRequest = serde_json::from_value(v).map_err(|e| {
+        let msg = e.to_string();
+        fail(if msg.contains("unknown field") {
+            NoteError::UnknownField(msg)
+        } else {
+            NoteError::Malformed(msg)
+        })
+    })?;
     let note = Note::from(req);
     note.validate(max_chars).map_err(fail)?;
     Ok(note)

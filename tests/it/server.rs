@@ -315,3 +315,24 @@ async fn health_info_metrics_openapi_docs_and_cors() {
         "https://creator.example"
     );
 }
+
+/// A typo in a field name is never silently ignored: 422 naming the field, and in
+/// a batch the note with the typo gets the error in its slot.
+#[tokio::test]
+async fn unknown_fields_are_rejected_by_name() {
+    let (s, v) = call(app(), post("/v1/score", json!({"txt": "你好"}).to_string())).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_error(&v, "validation");
+    assert!(v["error"].as_str().unwrap().contains("txt"), "{v}");
+    let body = json!({"text": "今天去公园散步", "haslink": true}).to_string();
+    let (s, v) = call(app(), post("/v1/score", body)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["error"].as_str().unwrap().contains("haslink"), "{v}");
+    let body = json!({"notes": [{"text": "今天去公园散步"}, {"text": "好", "haslink": 1}]});
+    let (s, v) = call(app(), post("/v1/score/batch", body.to_string())).await;
+    assert_eq!(s, StatusCode::OK);
+    let r = v["results"].as_array().unwrap();
+    assert!(r[0]["ad_probability"].is_number());
+    assert_error(&r[1], "validation");
+    assert!(r[1]["error"].as_str().unwrap().contains("haslink"));
+}
