@@ -66,6 +66,8 @@ struct EncoderParts {
 pub struct Engine {
     analyzer: Analyzer,
     encoder: Option<EncoderParts>,
+    /// `used`, or `unavailable: <reason>`.
+    encoder_status: String,
     components: Vec<(String, String)>,
 }
 
@@ -154,6 +156,7 @@ impl Engine {
             analyzer,
             encoder,
             components: component_status(&status),
+            encoder_status: status,
         })
     }
 
@@ -185,8 +188,13 @@ impl Engine {
             .map_or(0, EncoderHandle::queue_depth)
     }
 
+    /// The encoder's status: `used`, or `unavailable: <reason>`.
+    pub fn encoder_status(&self) -> &str {
+        &self.encoder_status
+    }
+
     fn why_not(&self) -> &str {
-        self.components[2].1.trim_start_matches("unavailable: ")
+        self.encoder_status.trim_start_matches("unavailable: ")
     }
 
     fn embed_blocking(

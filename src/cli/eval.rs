@@ -65,7 +65,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         ..args.encoder.engine_config(args.models.clone())
     })?;
     if args.encoder.dir().is_some() && !engine.has_encoder() {
-        eprintln!("note: {}", engine.components()[2].1);
+        eprintln!("note: encoder {}", engine.encoder_status());
     }
     // The model reads only the text: a note's own `has_link` does not change how
     // ad-like it reads, so every note is scored as it stands.

@@ -51,6 +51,16 @@ pub enum NoteError {
 }
 
 impl NoteError {
+    /// A note that did not deserialise: serde's message says whether a field was
+    /// unknown (a typo, `validation`) or the shape was wrong (`invalid_json`).
+    pub fn from_json_error(message: String) -> NoteError {
+        if message.contains("unknown field") {
+            NoteError::UnknownField(message)
+        } else {
+            NoteError::Malformed(message)
+        }
+    }
+
     /// True for `validation` errors (the service answers 422; `invalid_json`
     /// gets 400).
     pub fn is_validation(&self) -> bool {

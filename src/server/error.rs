@@ -74,7 +74,7 @@ impl ApiError {
                 (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
             }
             ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
-            ApiError::Note(e @ NoteError::Text(_)) => {
+            ApiError::Note(e) if e.is_validation() => {
                 (StatusCode::UNPROCESSABLE_ENTITY, e.error_type())
             }
             ApiError::Note(e) => (StatusCode::BAD_REQUEST, e.error_type()),
@@ -95,16 +95,13 @@ impl ApiError {
             JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 ApiError::PayloadTooLarge { limit }
             }
-            JsonRejection::JsonDataError(e) if e.body_text().contains("unknown field") => {
-                ApiError::Validation(format!(
-                    "the request has a field adlens does not know: {}",
+            JsonRejection::JsonDataError(e) => match NoteError::from_json_error(e.body_text()) {
+                unknown @ NoteError::UnknownField(_) => ApiError::Note(unknown),
+                _ => ApiError::BadRequest(format!(
+                    "the JSON does not have the expected fields and types: {}",
                     e.body_text()
-                ))
-            }
-            JsonRejection::JsonDataError(e) => ApiError::BadRequest(format!(
-                "the JSON does not have the expected fields and types: {}",
-                e.body_text()
-            )),
+                )),
+            },
             JsonRejection::JsonSyntaxError(e) => {
                 ApiError::BadRequest(format!("the body is not valid JSON: {}", e.body_text()))
             }

@@ -131,14 +131,8 @@ fn parse_item(v: Value, max_chars: usize) -> Result<Note, ItemError> {
         error: e.to_string(),
         error_type: e.error_type().into(),
     };
-    let req: ScoreRequest = serde_json::from_value(v).map_err(|e| {
-        let msg = e.to_string();
-        fail(if msg.contains("unknown field") {
-            NoteError::UnknownField(msg)
-        } else {
-            NoteError::Malformed(msg)
-        })
-    })?;
+    let req: ScoreRequest =
+        serde_json::from_value(v).map_err(|e| fail(NoteError::from_json_error(e.to_string())))?;
     let note = Note::from(req);
     note.validate(max_chars).map_err(fail)?;
     Ok(note)

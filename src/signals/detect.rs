@@ -3,7 +3,6 @@
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use regex::Regex;
 
 use super::lexicon::LEXICON;
 use super::{Signal, SignalKind, structure};
@@ -13,7 +12,6 @@ struct Matchers {
     literals: AhoCorasick,
     /// Pattern index → group index.
     literal_group: Vec<usize>,
-    patterns: Vec<Regex>,
 }
 
 static MATCHERS: LazyLock<Matchers> = LazyLock::new(|| {
@@ -29,15 +27,9 @@ static MATCHERS: LazyLock<Matchers> = LazyLock::new(|| {
         .match_kind(MatchKind::LeftmostLongest)
         .build(&cues)
         .expect("cue lexicon builds");
-    let patterns = LEXICON
-        .patterns
-        .iter()
-        .map(|c| Regex::new(&c.pattern).expect("cue patterns are checked on load"))
-        .collect();
     Matchers {
         literals,
         literal_group,
-        patterns,
     }
 });
 
@@ -80,8 +72,8 @@ pub fn detect(n: &Normalized, tokens: &[Token]) -> Vec<Signal> {
     // Byte ranges already claimed by pattern cues.
     let mut claimed: Vec<(usize, usize)> = Vec::new();
 
-    for (cue, re) in LEXICON.patterns.iter().zip(&m.patterns) {
-        for mat in re.find_iter(text) {
+    for cue in &LEXICON.patterns {
+        for mat in cue.regex.find_iter(text) {
             let r = (mat.start(), mat.end());
             if cue.kind == SignalKind::PurchaseLink && negated(text, r.0) {
                 continue;
@@ -115,8 +107,9 @@ pub fn detect(n: &Normalized, tokens: &[Token]) -> Vec<Signal> {
     out.extend(structure::selling_lists(n));
     out.extend(structure::spec_lists(n));
     out.extend(structure::brand_repetition(n, tokens));
-    out.extend(structure::campaign_hashtags(n));
-    out.extend(structure::brand_tag_stack(n));
+    let tags = structure::hashtags(n);
+    out.extend(structure::campaign_hashtags(&tags));
+    out.extend(structure::brand_tag_stack(n, &tags));
 
     apply_context(&mut out);
     out.sort_by_key(|s| (s.start, s.end, s.kind));

@@ -27,17 +27,18 @@ pub(crate) struct CueGroup {
 
 /// A pattern cue. Pattern cues are matched first; literal cues overlapping one are
 /// dropped (so "唯一缺点就是太好用" is a selling script, not a drawback).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub(crate) struct PatternCue {
     pub kind: SignalKind,
     pub weight: f32,
     pub explanation: String,
     pub rule: Option<String>,
-    pub pattern: String,
+    /// The pattern, compiled once when the lexicon is loaded.
+    pub regex: regex::Regex,
 }
 
 /// The whole lexicon.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub(crate) struct Lexicon {
     pub literals: Vec<CueGroup>,
     pub patterns: Vec<PatternCue>,
@@ -92,7 +93,12 @@ fn rule_text(key: &str) -> Option<&'static str> {
     })
 }
 
-fn check(entry: String, e: &RawEntry, pattern: bool) -> Result<Option<String>, LexiconError> {
+/// Checks one entry; returns its rule text and, for a pattern, the compiled regex.
+fn check(
+    entry: String,
+    e: &RawEntry,
+    pattern: bool,
+) -> Result<(Option<String>, Option<regex::Regex>), LexiconError> {
     let bad = |why: String| LexiconError::Entry {
         entry: entry.clone(),
         why,
@@ -109,12 +115,15 @@ fn check(entry: String, e: &RawEntry, pattern: bool) -> Result<Option<String>, L
     if e.strength.is_some() && e.kind != Some(SignalKind::Disclosure) {
         return Err(bad("strength is only for disclosures".into()));
     }
+    let mut regex = None;
     if pattern {
         if e.kind.is_none() {
             return Err(bad("a pattern needs a kind".into()));
         }
         let p = e.pattern.as_deref().unwrap_or("");
-        regex::Regex::new(p).map_err(|err| bad(format!("pattern does not compile: {err}")))?;
+        let re =
+            regex::Regex::new(p).map_err(|err| bad(format!("pattern does not compile: {err}")))?;
+        regex = Some(re);
     } else if e.pattern.is_some() {
         return Err(bad("a literal group has `cues`, not `pattern`".into()));
     } else if e.cues.is_empty() || e.cues.iter().any(|c| c.trim().is_empty()) {
@@ -124,12 +133,15 @@ fn check(entry: String, e: &RawEntry, pattern: bool) -> Result<Option<String>, L
             "cue “{c}” is not lower-case (cues match normalised text)"
         )));
     }
-    match &e.rule {
-        None => Ok(None),
-        Some(key) => rule_text(key)
-            .map(|r| Some(r.to_owned()))
-            .ok_or_else(|| bad(format!("unknown rule `{key}`"))),
-    }
+    let rule = match &e.rule {
+        None => None,
+        Some(key) => Some(
+            rule_text(key)
+                .ok_or_else(|| bad(format!("unknown rule `{key}`")))?
+                .to_owned(),
+        ),
+    };
+    Ok((rule, regex))
 }
 
 impl Lexicon {
@@ -140,7 +152,7 @@ impl Lexicon {
         let mut literals = Vec::with_capacity(raw.literal.len());
         let mut seen = std::collections::HashMap::new();
         for (i, e) in raw.literal.into_iter().enumerate() {
-            let rule = check(format!("literal[{i}]"), &e, false)?;
+            let (rule, _) = check(format!("literal[{i}]"), &e, false)?;
             for c in &e.cues {
                 if let Some(first) = seen.insert(c.clone(), i) {
                     return Err(LexiconError::Entry {
@@ -160,13 +172,13 @@ impl Lexicon {
         }
         let mut patterns = Vec::with_capacity(raw.pattern.len());
         for (i, e) in raw.pattern.into_iter().enumerate() {
-            let rule = check(format!("pattern[{i}]"), &e, true)?;
+            let (rule, regex) = check(format!("pattern[{i}]"), &e, true)?;
             patterns.push(PatternCue {
                 kind: e.kind.expect("checked"),
                 weight: e.weight,
                 explanation: e.explanation,
                 rule,
-                pattern: e.pattern.expect("checked"),
+                regex: regex.expect("checked"),
             });
         }
         Ok(Lexicon { literals, patterns })

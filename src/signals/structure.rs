@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{Signal, SignalKind};
-use crate::text::{EntityKind, Normalized, Token};
+use crate::text::{Entity, EntityKind, Normalized, Token};
 
 static LIST_ITEM: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -172,24 +172,31 @@ const CAMPAIGN_WORDS: &[&str] = &[
 static MODEL_CODE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[a-z]+\d|\d+[a-z]").expect("model-code pattern compiles"));
 
-/// The inner text of a hashtag entity: `#徕芬[话题]#` → `徕芬`.
-fn tag_text(raw: &str) -> String {
-    raw.trim_matches('#')
-        .replace("[话题]", "")
-        .replace("[超话]", "")
-        .to_lowercase()
+/// A hashtag entity with its inner text: `#徕芬[话题]#` → `徕芬`.
+pub(super) type Tag<'a> = (&'a Entity, String);
+
+/// The note's hashtags with their inner text, read once for both hashtag
+/// detectors.
+pub(super) fn hashtags(n: &Normalized) -> Vec<Tag<'_>> {
+    n.entities_of(EntityKind::Hashtag)
+        .map(|e| {
+            let inner = e
+                .text
+                .trim_matches('#')
+                .replace("[话题]", "")
+                .replace("[超话]", "")
+                .to_lowercase();
+            (e, inner)
+        })
+        .collect()
 }
 
 /// Brand-campaign hashtags: a tag with a campaign word (#花知晓新品, #天猫年货节必买好物),
 /// or a brand tag followed by a tag naming one of its models (#徕芬 … #徕芬剃须刀P3Pro).
 /// Ordinary topic stacks (#上海 #上海秋天) are not campaigns.
-pub(super) fn campaign_hashtags(n: &Normalized) -> Vec<Signal> {
-    let tags: Vec<_> = n
-        .entities_of(EntityKind::Hashtag)
-        .map(|e| (e, tag_text(&e.text)))
-        .collect();
+pub(super) fn campaign_hashtags(tags: &[Tag<'_>]) -> Vec<Signal> {
     let mut out = Vec::new();
-    for (e, t) in &tags {
+    for (e, t) in tags {
         let word = CAMPAIGN_WORDS.iter().find(|w| t.contains(*w));
         let brand = tags.iter().find(|(_, other)| {
             other.chars().count() >= 2
@@ -240,10 +247,9 @@ const TOPIC_PREFIXES: &[&str] = &[
 /// Three or more hashtags starting with the same name (#格力空调 #格力王者柜机
 /// #格力立式空调): one brand's products stacked into the tags, a placement
 /// pattern. Places and broad topics are left out.
-pub(super) fn brand_tag_stack(n: &Normalized) -> Vec<Signal> {
-    let tags: Vec<_> = n
-        .entities_of(EntityKind::Hashtag)
-        .map(|e| (e, tag_text(&e.text)))
+pub(super) fn brand_tag_stack(n: &Normalized, tags: &[Tag<'_>]) -> Vec<Signal> {
+    let tags: Vec<&Tag<'_>> = tags
+        .iter()
         .filter(|(_, t)| t.chars().count() >= 3)
         .collect();
     let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
@@ -311,7 +317,8 @@ mod tests {
     #[test]
     fn campaign_tags_are_found_and_topic_stacks_are_not() {
         let raw = "笑死 #情侣[话题]# #徕芬[话题]# #徕芬剃须刀P3Pro[话题]# #花知晓新品[话题]#";
-        let s = campaign_hashtags(&normalize(raw));
+        let n = normalize(raw);
+        let s = campaign_hashtags(&hashtags(&n));
         let texts: Vec<String> = s.iter().map(|x| chars(raw, x)).collect();
         assert_eq!(
             texts,
@@ -320,18 +327,21 @@ mod tests {
         );
         assert!(s.iter().all(|x| x.kind == SignalKind::CommercialMechanic));
         let topics = "#上海拍照[话题]# #上海秋天[话题]# #上海秋天打卡[话题]# #iphone15[话题]#";
-        assert!(campaign_hashtags(&normalize(topics)).is_empty());
+        let n = normalize(topics);
+        assert!(campaign_hashtags(&hashtags(&n)).is_empty());
     }
 
     #[test]
     fn one_brand_stacked_in_the_tags_is_found_and_a_city_is_not() {
         let raw = "冷 #格力空调[话题]# #格力王者柜机[话题]# #猫[话题]# #格力立式空调[话题]#";
-        let s = brand_tag_stack(&normalize(raw));
+        let n = normalize(raw);
+        let s = brand_tag_stack(&n, &hashtags(&n));
         assert_eq!(s.len(), 1, "{s:?}");
         assert!(s[0].explanation.contains("3 个话题都以“格力”开头"));
         assert_eq!(chars(raw, &s[0]), "#格力空调[话题]#");
         let city = "#上海拍照[话题]# #上海秋天[话题]# #上海秋天打卡[话题]# #上海机位[话题]#";
-        assert!(brand_tag_stack(&normalize(city)).is_empty());
+        let n = normalize(city);
+        assert!(brand_tag_stack(&n, &hashtags(&n)).is_empty());
     }
 
     #[test]

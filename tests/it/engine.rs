@@ -29,6 +29,7 @@ fn a_missing_encoder_falls_back_to_the_linear_model_and_says_why() {
     let enc = &engine.components()[2];
     assert_eq!(enc.0, "encoder");
     assert!(enc.1.starts_with("unavailable: "), "{enc:?}");
+    assert_eq!(engine.encoder_status(), enc.1);
     let s = engine.score_blocking(&note());
     let status = |name: &str| {
         s.model
