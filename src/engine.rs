@@ -15,7 +15,9 @@ use crate::model::Manifest;
 use crate::model::encoder::{
     self, BatchConfig, EmbeddingCache, Encoder, EncoderError, EncoderHandle, MAX_BATCH_TOKENS,
 };
-use crate::pipeline::{Analyzer, EncoderInput, Note, PipelineError, Score};
+use crate::pipeline::{
+    Analyzer, Encoded, EncoderInput, Note, PipelineError, Pooling, Score, WindowEmbedding,
+};
 
 /// Errors of the engine.
 #[derive(Debug, thiserror::Error)]
@@ -197,12 +199,17 @@ impl Engine {
         self.encoder_status.trim_start_matches("unavailable: ")
     }
 
+    /// How the windows of a long note make its score (for measuring alternatives).
+    pub fn set_pooling(&mut self, pooling: Pooling) {
+        self.analyzer.set_pooling(pooling);
+    }
+
     fn embed_blocking(
         &self,
         parts: &EncoderParts,
         notes: &[Note],
-    ) -> Result<Vec<Vec<f32>>, EncoderError> {
-        let texts: Vec<String> = notes.iter().map(|n| n.text.clone()).collect();
+    ) -> Result<Vec<Encoded>, EncoderError> {
+        let (texts, plan) = window_texts(&parts.encoder, notes)?;
         let run = |t: &[String]| encoder::embed_batched(&parts.encoder, t, MAX_BATCH_TOKENS);
         match &parts.cache {
             None => run(&texts),
@@ -213,12 +220,13 @@ impl Engine {
                 Ok(out)
             }
         }
+        .map(|embs| regroup(plan, embs))
     }
 
     fn finish(
         &self,
         notes: &[Note],
-        embeddings: Result<(Vec<Vec<f32>>, f64), String>,
+        embeddings: Result<(Vec<Encoded>, f64), String>,
     ) -> Vec<Score> {
         match embeddings {
             Ok((embs, ms)) => notes
@@ -257,18 +265,23 @@ impl Engine {
     /// the batching task so concurrent callers share forward passes.
     pub async fn score_many(self: &Arc<Self>, notes: Vec<Note>) -> Result<Vec<Score>, EngineError> {
         let handle = self.encoder.as_ref().and_then(|e| e.handle.as_ref());
-        let embeddings = match handle {
-            Some(handle) => {
+        let embeddings = match (handle, &self.encoder) {
+            (Some(handle), Some(parts)) => {
                 let started = Instant::now();
-                let texts = notes.iter().map(|n| n.text.clone()).collect();
-                let r = handle.embed_many(texts).await;
+                let r = match window_texts(&parts.encoder, &notes) {
+                    Ok((texts, plan)) => handle
+                        .embed_many(texts)
+                        .await
+                        .map(|embs| regroup(plan, embs)),
+                    Err(e) => Err(e),
+                };
                 let ms = started.elapsed().as_secs_f64() * 1e3;
                 Some(
                     r.map(|v| (v, ms))
                         .map_err(|e| format!("encoder failed: {e}")),
                 )
             }
-            None => None,
+            _ => None,
         };
         let me = self.clone();
         let scores = tokio::task::spawn_blocking(move || match embeddings {
@@ -284,6 +297,49 @@ impl Engine {
         let mut v = self.score_many(vec![note]).await?;
         Ok(v.pop().expect("one score per note"))
     }
+}
+
+/// Each note's window char ranges.
+type WindowPlan = Vec<Vec<std::ops::Range<usize>>>;
+
+/// The texts the encoder reads for `notes` (each note's windows, in order; a note
+/// that fits is its own text, so its cached embedding is reused) and, per note,
+/// its window char ranges.
+fn window_texts(
+    encoder: &Encoder,
+    notes: &[Note],
+) -> Result<(Vec<String>, WindowPlan), EncoderError> {
+    let mut texts = Vec::with_capacity(notes.len());
+    let mut plan = Vec::with_capacity(notes.len());
+    for n in notes {
+        let windows = encoder.windows(&n.text)?;
+        if windows.len() == 1 {
+            texts.push(n.text.clone());
+        } else {
+            let chars: Vec<char> = n.text.chars().collect();
+            texts.extend(
+                windows
+                    .iter()
+                    .map(|r| chars[r.clone()].iter().collect::<String>()),
+            );
+        }
+        plan.push(windows);
+    }
+    Ok((texts, plan))
+}
+
+/// Gives each note its windows' embeddings back (the inverse of [`window_texts`]).
+fn regroup(plan: WindowPlan, embs: Vec<Vec<f32>>) -> Vec<Encoded> {
+    let mut embs = embs.into_iter();
+    plan.into_iter()
+        .map(|windows| Encoded {
+            windows: windows
+                .into_iter()
+                .zip(embs.by_ref())
+                .map(|(chars, embedding)| WindowEmbedding { chars, embedding })
+                .collect(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

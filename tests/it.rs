@@ -7,6 +7,7 @@ mod it {
     mod encoder;
     mod engine;
     mod layers;
+    mod long_notes;
     mod real_data;
     mod score_cli;
     mod serve_process;

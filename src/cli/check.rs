@@ -88,6 +88,23 @@ pub fn render_score(score: &Score, colour: bool) -> String {
     {
         out.push_str(&format!("  {:+.3}  {}\n", s.contribution, s.text.trim()));
     }
+    if !score.segments.is_empty() {
+        out.push_str(&format!(
+            "\nLong note: read in {} overlapping windows (char span, ad probability)\n",
+            score.segments.len()
+        ));
+        for s in &score.segments {
+            let mark = if s.ad_probability >= score.threshold {
+                "  ← ad-like"
+            } else {
+                ""
+            };
+            out.push_str(&format!(
+                "  [{}..{})  {:.3}{mark}\n",
+                s.start, s.end, s.ad_probability
+            ));
+        }
+    }
     out.push('\n');
     out
 }

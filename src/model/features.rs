@@ -11,6 +11,7 @@ use std::hash::Hasher;
 
 use fnv::FnvHasher;
 
+use super::markup::{content_chars, markup_tokens};
 use crate::signals::Analysis;
 use crate::signals::{DisclosureStrength, SignalKind};
 use crate::text::EntityKind;
@@ -130,7 +131,14 @@ fn is_content(word: &str) -> bool {
 
 fn walk(a: &Analysis, sink: &mut impl Sink) {
     // Word unigrams and bigrams.
-    let words: Vec<_> = a.tokens.iter().filter(|t| is_content(&t.word)).collect();
+    let markup = markup_tokens(&a.tokens);
+    let words: Vec<_> = a
+        .tokens
+        .iter()
+        .zip(&markup)
+        .filter(|(t, m)| !**m && is_content(&t.word))
+        .map(|(t, _)| t)
+        .collect();
     for (i, t) in words.iter().enumerate() {
         sink.ngram(
             bucket(b'w', &[&t.word]),
@@ -148,6 +156,7 @@ fn walk(a: &Analysis, sink: &mut impl Sink) {
     // Character 1–3-grams over the normalised text's letters, digits and CJK.
     let n = &a.normalized;
     let chars: Vec<(usize, char)> = n.text.char_indices().collect();
+    let content = content_chars(&n.text, &chars);
     for i in 0..chars.len() {
         for len in 1..=3 {
             if i + len > chars.len() {
@@ -156,7 +165,7 @@ fn walk(a: &Analysis, sink: &mut impl Sink) {
             let window = &chars[i..i + len];
             // Punctuation and symbols are how a writer types, not what a note
             // says: n-grams stop at them (and at whitespace).
-            if window.iter().any(|(_, c)| !c.is_alphanumeric()) {
+            if !content[i..i + len].iter().all(|&c| c) {
                 break;
             }
             let from = window[0].0;

@@ -9,6 +9,7 @@ pub mod head;
 pub mod linear;
 pub mod logistic;
 pub mod manifest;
+mod markup;
 pub mod train;
 
 use std::path::{Path, PathBuf};

@@ -5,6 +5,7 @@
 
 mod explain;
 mod score;
+mod windows;
 
 use std::path::Path;
 use std::time::Instant;
@@ -13,14 +14,15 @@ pub use score::{
     Component, Contribution, EncoderInput, Example, ModelInfo, Note, Probabilities, Score,
     Sentence, Similar, Span, Timings,
 };
+pub use windows::{Encoded, Pooling, Segment, WindowEmbedding};
 
-use crate::model::features::Sparse;
 use crate::model::head::{self, Index};
 use crate::model::logistic::Logistic;
 use crate::model::{Manifest, ModelError, linear, rules_margin};
 use crate::signals::{self, Analysis};
 use crate::text::{self, TextError};
 use crate::trust::{Priors, TrustError, TrustModel};
+use windows::WindowModels;
 
 /// Errors loading the pipeline.
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +93,7 @@ pub struct Analyzer {
     head: Option<Logistic>,
     index: Option<Index>,
     trust: TrustModel,
+    pooling: Pooling,
 }
 
 fn ms(since: Instant) -> f64 {
@@ -123,6 +126,7 @@ impl Analyzer {
             head,
             index,
             trust: TrustModel::new(priors),
+            pooling: Pooling::default(),
         })
     }
 
@@ -136,9 +140,20 @@ impl Analyzer {
         &self.manifest
     }
 
+    /// How the windows of a long note make its score (default [`Pooling::MaxWindow`];
+    /// other choices are for measuring the alternatives).
+    pub fn set_pooling(&mut self, pooling: Pooling) {
+        self.pooling = pooling;
+    }
+
     /// Calibrated probabilities of every component from the linear margin of an
     /// analysed note and, when given and a head is loaded, its embedding.
-    fn probabilities_from(&self, a: &Analysis, margin: f32, emb: Option<&[f32]>) -> Probabilities {
+    fn probabilities_from(
+        &self,
+        a: &Analysis,
+        margin: f32,
+        head_margin: Option<f32>,
+    ) -> Probabilities {
         let m = &self.manifest;
         let mut p = Probabilities {
             rules: m.rules.calibration.apply(rules_margin(a)),
@@ -146,8 +161,7 @@ impl Analyzer {
             head: None,
             ensemble: None,
         };
-        if let (Some(e), Some(head), Some(info)) = (emb, &self.head, &m.encoder_head) {
-            let head_margin = head.margin(&Sparse::from_dense(e));
+        if let (Some(head_margin), Some(info)) = (head_margin, &m.encoder_head) {
             p.head = Some(info.calibrated.calibration.apply(head_margin));
             if let Some(ens) = &m.ensemble {
                 let z = ens.weights[0] * margin + ens.weights[1] * head_margin + ens.weights[2];
@@ -207,20 +221,35 @@ impl Analyzer {
         let a = signals::analyze(&note.text, note.has_link);
         let text_ms = ms(t0);
         let t1 = Instant::now();
-        let (embedding, encoder_ms, why) = match enc {
+        let (encoded, encoder_ms, why) = match enc {
             EncoderInput::Embedding(e, ms) => (Some(e), ms, None),
             EncoderInput::Unavailable(why) => (None, 0.0, Some(why)),
         };
         let lin = &self.manifest.linear.calibrated;
         let ex = explain::explain(&a, &self.linear, lin.calibration);
-        let probs = self.probabilities_from(&a, ex.margin, embedding);
+        let side = match (encoded, &self.head, &self.manifest.ensemble) {
+            (Some(e), Some(head), Some(ensemble)) => Some(
+                WindowModels {
+                    linear: &self.linear,
+                    head,
+                    ensemble,
+                }
+                .encoder_side(&note.text, note.has_link, e, self.pooling),
+            ),
+            _ => None,
+        };
+        let mut probs =
+            self.probabilities_from(&a, ex.margin, side.as_ref().map(|s| s.head_margin));
+        if let (Some(_), Some(w)) = (probs.ensemble, side.as_ref().and_then(|s| s.window_max)) {
+            probs.ensemble = Some(w);
+        }
         let linear_ms = ms(t1);
         let (p, threshold) = match (probs.ensemble, &self.manifest.ensemble) {
             (Some(p), Some(e)) => (p, e.calibrated.threshold),
             _ => (probs.linear, lin.threshold),
         };
-        let similar = match (embedding, &self.index) {
-            (Some(e), Some(idx)) => Some(explain::similar(idx, e)),
+        let similar = match (encoded, &self.index) {
+            (Some(e), Some(idx)) => Some(explain::similar(idx, &e.pooled())),
             _ => None,
         };
         let t2 = Instant::now();
@@ -236,6 +265,7 @@ impl Analyzer {
             compliance: a.compliance,
             contributions: ex.contributions,
             sentences: ex.sentences,
+            segments: side.map(|s| s.segments).unwrap_or_default(),
             trust,
             similar,
             model: ModelInfo {

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::windows::{Encoded, Segment};
 use crate::signals::{Finding, Signal};
 use crate::trust::TrustEstimate;
 
@@ -124,6 +125,10 @@ pub struct Score {
     pub has_link: bool,
     /// What a purchase link would cost this note in reader trust.
     pub trust: TrustEstimate,
+    /// For a note longer than one encoder window: each window's char span and its
+    /// own ad probability, so a reader sees where the promotional part is. Empty
+    /// when the note fits one window or the encoder did not run.
+    pub segments: Vec<Segment>,
     /// Nearest authentic and ad training notes (needs the encoder; null without).
     pub similar: Option<Similar>,
     /// The model and its components.
@@ -161,8 +166,8 @@ pub struct Similar {
 /// What the encoder contributed to one score.
 #[derive(Debug, Clone, Copy)]
 pub enum EncoderInput<'a> {
-    /// The note's embedding, and the time it took.
-    Embedding(&'a [f32], f64),
+    /// The note's window embeddings, and the time they took.
+    Embedding(&'a Encoded, f64),
     /// No embedding, with the reason (shown in `model.components`).
     Unavailable(&'a str),
 }

@@ -44,6 +44,18 @@ pub struct SentenceDoc {
     contribution: f32,
 }
 
+/// One encoder window of a long note with its own ad probability.
+#[derive(ToSchema)]
+#[schema(as = Segment)]
+pub struct SegmentDoc {
+    /// First char of the window (inclusive).
+    start: usize,
+    /// Last char of the window (exclusive).
+    end: usize,
+    /// The ensemble's calibrated probability for the window read on its own.
+    ad_probability: f32,
+}
+
 /// One model's view of the note.
 #[derive(ToSchema)]
 #[schema(as = Component)]
@@ -181,6 +193,10 @@ pub struct ScoreDoc {
     contributions: Vec<ContributionDoc>,
     /// Sentences ranked by how much they pushed toward "ad".
     sentences: Vec<SentenceDoc>,
+    /// For a note longer than one encoder window (about 500 tokens): each
+    /// window's span and probability, to show where the promotional part is.
+    /// Empty when the note fits one window or the encoder did not run.
+    segments: Vec<SegmentDoc>,
     /// Whether a link was given or found in the text.
     has_link: bool,
     /// What a purchase link would cost this note in reader trust.

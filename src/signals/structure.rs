@@ -167,6 +167,14 @@ const CAMPAIGN_WORDS: &[&str] = &[
     "双十一",
     "焕新",
     "万人",
+    "淘宝",
+    "天猫",
+    "京东",
+    "代言",
+    "抢先",
+    "品牌",
+    "直播",
+    "系列",
 ];
 
 static MODEL_CODE: LazyLock<Regex> =

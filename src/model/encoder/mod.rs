@@ -18,11 +18,13 @@ mod e5s1;
 pub mod fetch;
 mod model;
 mod wheel;
+pub mod window;
 
 pub use batcher::{BatchConfig, EncoderHandle, embed_batched};
 pub use cache::EmbeddingCache;
 pub use fetch::{FetchInfo, ModelFiles, default_dir, ensure};
 pub use model::{Encoder, MAX_TOKENS, PASSAGE_PREFIX, QUERY_PREFIX};
+pub use window::{WINDOW_STRIDE, WINDOW_TOKENS};
 
 /// Width of an embedding.
 pub const DIM: usize = 384;

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::ops::Range;
 use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
@@ -12,6 +13,7 @@ use serde::Deserialize;
 use tokenizers::{PaddingDirection, PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 use super::fetch::ModelFiles;
+use super::window::{self, WINDOW_STRIDE, WINDOW_TOKENS};
 use super::{DIM, EncoderError};
 
 /// Most tokens per input, `<s>` and `</s>` included (the position table has 512 rows).
@@ -30,6 +32,8 @@ const PAD_ID: u32 = 1;
 pub struct Encoder {
     model: BertModel,
     tokenizer: Tokenizer,
+    /// The same tokenizer without truncation or padding, to plan windows.
+    window_tokenizer: Tokenizer,
     device: Device,
     model_sha256: String,
 }
@@ -62,6 +66,9 @@ impl Encoder {
 
         let tok_err = |e: tokenizers::Error| EncoderError::Tokenizer(e.to_string());
         let mut tokenizer = Tokenizer::from_file(&files.tokenizer).map_err(tok_err)?;
+        let mut window_tokenizer = tokenizer.clone();
+        window_tokenizer.with_truncation(None).map_err(tok_err)?;
+        window_tokenizer.with_padding(None);
         tokenizer
             .with_truncation(Some(TruncationParams {
                 max_length: MAX_TOKENS,
@@ -79,6 +86,7 @@ impl Encoder {
         Ok(Encoder {
             model,
             tokenizer,
+            window_tokenizer,
             device,
             model_sha256: files.model_sha256().to_owned(),
         })
@@ -117,6 +125,28 @@ impl Encoder {
     pub fn token_ids(&self, text: &str) -> Result<Vec<u32>, EncoderError> {
         let mut ids = self.tokenize("", &[text])?;
         Ok(ids.pop().unwrap_or_default())
+    }
+
+    /// Char ranges of the overlapping windows the encoder reads `text` in (see
+    /// [`super::window`]): one range, the whole text, when it fits.
+    pub fn windows(&self, text: &str) -> Result<Vec<Range<usize>>, EncoderError> {
+        let chars: Vec<char> = text.chars().collect();
+        // A text token covers at least one char, and at most one lone `▁` token
+        // precedes each piece: texts this short always fit.
+        if 2 * chars.len() <= WINDOW_TOKENS {
+            let whole = 0..chars.len();
+            return Ok(vec![whole]);
+        }
+        let enc = self
+            .window_tokenizer
+            .encode_char_offsets(text, false)
+            .map_err(|e| EncoderError::Tokenizer(e.to_string()))?;
+        Ok(window::plan(
+            &chars,
+            enc.get_offsets(),
+            WINDOW_TOKENS,
+            WINDOW_STRIDE,
+        ))
     }
 
     /// sha256 of the weights file this encoder was loaded from.
