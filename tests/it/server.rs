@@ -12,7 +12,8 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-fn engine() -> Arc<Engine> {
+/// The linear-only engine, loaded once for the whole test binary.
+pub(crate) fn engine() -> Arc<Engine> {
     static ENGINE: std::sync::OnceLock<Arc<Engine>> = std::sync::OnceLock::new();
     ENGINE
         .get_or_init(|| {
