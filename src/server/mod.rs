@@ -229,6 +229,7 @@ pub async fn serve(
             }
         }
     });
+    let upkeep = tokio::spawn(metrics::upkeep(app.metrics.clone()));
     let router = router(app, &cors_origins);
     let mut server = tokio::spawn(listen::run(
         listener,
@@ -240,11 +241,13 @@ pub async fn serve(
     tokio::select! {
         r = &mut server => {
             r?;
+            upkeep.abort();
             return Ok(());
         }
         r = loading => r??,
     }
     server.await?;
+    upkeep.abort();
     tracing::info!("stopped");
     Ok(())
 }
