@@ -230,6 +230,11 @@ async fn health_info_metrics_openapi_docs_and_cors() {
         "{v}"
     );
     assert!(v["manifest"]["linear"].is_object());
+    let limits = &v["limits"];
+    assert_eq!(limits["max_connections"], 1024, "{v}");
+    assert_eq!(limits["header_timeout_secs"], 10.0, "{v}");
+    assert_eq!(limits["idle_timeout_secs"], 60.0, "{v}");
+    assert_eq!(limits["body_timeout_secs"], 30.0, "{v}");
 
     // Score once so the counters exist, then read them.
     let _ = call(
