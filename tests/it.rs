@@ -6,6 +6,8 @@ mod it {
     mod doors;
     mod encoder;
     mod engine;
+    mod http_fuzz;
+    mod http_hardening;
     mod layers;
     mod long_notes;
     mod real_data;

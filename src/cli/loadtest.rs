@@ -48,13 +48,24 @@ struct Tally {
 }
 
 async fn request(stream: &mut BufReader<TcpStream>, body: &str) -> std::io::Result<u16> {
+    exchange(stream, "POST", "/v1/score", body.as_bytes()).await
+}
+
+/// One HTTP/1.1 request on a kept-alive connection; returns the status and skips
+/// the response body.
+pub(super) async fn exchange(
+    stream: &mut BufReader<TcpStream>,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> std::io::Result<u16> {
     let head = format!(
-        "POST /v1/score HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
     // One write per request (two small writes would meet Nagle + delayed ACK).
     let mut req = head.into_bytes();
-    req.extend_from_slice(body.as_bytes());
+    req.extend_from_slice(body);
     stream.get_mut().write_all(&req).await?;
     let mut line = String::new();
     stream.read_line(&mut line).await?;

@@ -8,6 +8,7 @@ mod input;
 mod loadtest;
 mod score;
 mod serve;
+mod soak;
 mod train;
 mod trust;
 
@@ -42,6 +43,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Load-test a running service on loopback (64 clients × 30 s by default).
     Loadtest(loadtest::LoadtestArgs),
+    /// Soak the service: spawn it, send mixed traffic for 10 minutes, track its memory.
+    Soak(soak::SoakArgs),
     /// The e5-small encoder: fetch it.
     Model(encoder_args::ModelArgs),
     /// Trust-penalty model: plot, check priors.
@@ -59,6 +62,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Trust(args) => trust::run(args),
         Command::Model(args) => encoder_args::run(args),
         Command::Loadtest(args) => loadtest::run(args),
+        Command::Soak(args) => soak::run(args),
     }
 }
 

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
@@ -36,6 +37,18 @@ pub struct ServeArgs {
     /// Most requests in flight before answering 429.
     #[arg(long, env = "ADLENS_MAX_CONCURRENT", default_value_t = 512)]
     pub max_concurrent: usize,
+    /// Most open connections; further ones wait in the listen backlog until one closes.
+    #[arg(long, env = "ADLENS_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Time a request head may take from its first byte (e.g. 10s, 500ms).
+    #[arg(long, env = "ADLENS_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
+    /// Time a connection with no request in flight may stay silent before it is closed.
+    #[arg(long, env = "ADLENS_IDLE_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+    /// Time a request body may take to arrive (408 after).
+    #[arg(long, env = "ADLENS_BODY_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub body_timeout: Duration,
     /// Encoder options.
     #[command(flatten)]
     pub encoder: super::encoder_args::EncoderArgs,
@@ -76,6 +89,26 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
     };
     n.checked_mul(mult)
         .ok_or_else(|| format!("`{s}` is too large"))
+}
+
+/// Parses `10s`, `500ms`, `2m`, or plain seconds (`30`) into a positive duration.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 10s or 500ms"))?;
+    let d = match unit.trim() {
+        "" | "s" => Duration::from_secs(n),
+        "ms" => Duration::from_millis(n),
+        "m" | "min" => Duration::from_secs(n.saturating_mul(60)),
+        _ => return Err(format!("unknown duration unit in `{s}` (use ms, s, m)")),
+    };
+    if d.is_zero() {
+        return Err(format!("`{s}`: a timeout must be longer than zero"));
+    }
+    Ok(d)
 }
 
 fn init_logging(format: LogFormat) {
@@ -125,6 +158,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         max_chars: args.max_chars,
         max_body: args.max_body,
         max_concurrent: args.max_concurrent.max(1),
+        max_connections: args.max_connections.max(1),
+        header_timeout: args.header_timeout,
+        idle_timeout: args.idle_timeout,
+        body_timeout: args.body_timeout,
     };
     let cfg = args.encoder.engine_config(args.models.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -149,5 +186,15 @@ mod tests {
         assert_eq!(parse_size("512KiB"), Ok(512 << 10));
         assert_eq!(parse_size("2000"), Ok(2000));
         assert!(parse_size("1 parsec").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("1 fortnight").is_err());
     }
 }

@@ -16,7 +16,7 @@ pub struct ErrorBody {
     /// A readable message.
     pub error: String,
     /// A stable machine code: `invalid_json`, `payload_too_large`, `validation`,
-    /// `too_many_requests`, `not_ready`, `not_found`, `method_not_allowed`,
+    /// `request_timeout`, `too_many_requests`, `not_ready`, `not_found`, `method_not_allowed`,
     /// `unsupported_media_type`, `internal`.
     pub error_type: String,
 }
@@ -35,6 +35,12 @@ pub enum ApiError {
     PayloadTooLarge {
         /// The limit in bytes.
         limit: usize,
+    },
+    /// The body did not arrive within the body timeout.
+    #[error("the request body did not arrive within {secs} s")]
+    RequestTimeout {
+        /// The body timeout in seconds.
+        secs: f64,
     },
     /// The JSON is well-formed but a value is not acceptable.
     #[error("{0}")]
@@ -73,6 +79,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
             }
+            ApiError::RequestTimeout { .. } => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
             ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
             ApiError::Note(e) if e.is_validation() => {
                 (StatusCode::UNPROCESSABLE_ENTITY, e.error_type())
@@ -152,6 +159,7 @@ mod tests {
             (ApiError::BadRequest("x".into()), 400),
             (ApiError::UnsupportedMediaType, 415),
             (ApiError::PayloadTooLarge { limit: 1 }, 413),
+            (ApiError::RequestTimeout { secs: 1.0 }, 408),
             (ApiError::Validation("x".into()), 422),
             (ApiError::TooManyRequests { limit: 1 }, 429),
             (ApiError::NotReady, 503),

@@ -59,3 +59,18 @@ pub fn record_stages(t: &crate::pipeline::Timings) {
     }
     metrics::counter!("adlens_notes_scored_total").increment(1);
 }
+
+/// How often recorded histogram samples are folded into their buckets.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds recorded histogram samples into their buckets every few seconds. The
+/// recorder is built with `build_recorder`, which spawns no upkeep task of its own,
+/// so without this the raw samples (about eight per scored request) pile up until
+/// the next `/metrics` scrape: memory grows without bound if nobody scrapes.
+pub async fn upkeep(handle: PrometheusHandle) {
+    let mut tick = tokio::time::interval(UPKEEP_EVERY);
+    loop {
+        tick.tick().await;
+        handle.run_upkeep();
+    }
+}

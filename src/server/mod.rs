@@ -1,14 +1,18 @@
 //! The HTTP service: `POST /v1/score`, `POST /v1/score/batch`, `GET /health`,
 //! `/info`, `/metrics`, `/openapi.json`, `/docs`. Bounded bodies, batch sizes,
-//! text lengths and concurrency; JSON errors everywhere; graceful shutdown.
+//! text lengths, concurrency, connections and client slowness (see [`listen`]);
+//! JSON errors everywhere; graceful shutdown.
 
+mod drain;
 pub mod error;
+pub mod listen;
 mod metrics;
 pub mod routes;
 pub mod schema;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock, RwLock};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -17,14 +21,14 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use tokio::sync::Semaphore;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::engine::{Engine, EngineError};
-use crate::shutdown::DRAIN_TIMEOUT;
+pub use drain::DRAIN_CAP;
 pub use error::{ApiError, ErrorBody};
 
 /// Request limits, reported at `/info`.
@@ -38,6 +42,21 @@ pub struct Limits {
     pub max_body: usize,
     /// Most requests in flight before 429.
     pub max_concurrent: usize,
+    /// Most open connections; more wait in the listen backlog until one closes.
+    pub max_connections: usize,
+    /// Time a request head may take from its first byte to its end.
+    #[serde(rename = "header_timeout_secs", serialize_with = "secs")]
+    pub header_timeout: Duration,
+    /// Time a connection with no request in flight may stay silent.
+    #[serde(rename = "idle_timeout_secs", serialize_with = "secs")]
+    pub idle_timeout: Duration,
+    /// Time a request body may take to arrive once its head has (408 after).
+    #[serde(rename = "body_timeout_secs", serialize_with = "secs")]
+    pub body_timeout: Duration,
+}
+
+fn secs<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
 }
 
 impl Default for Limits {
@@ -47,6 +66,10 @@ impl Default for Limits {
             max_chars: 20_000,
             max_body: 1 << 20,
             max_concurrent: 512,
+            max_connections: 1024,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            body_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -135,6 +158,10 @@ pub fn router(app: Arc<AppState>, cors_origins: &[String]) -> Router {
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(app.limits.max_body))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            drain::unread_body,
+        ))
         .layer(middleware::from_fn(metrics::track))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TraceLayer::new_for_http());
@@ -173,14 +200,14 @@ pub enum ServerError {
 }
 
 /// Binds `addr`, loads the engine in the background (503 until ready), serves until
-/// SIGINT/SIGTERM, then drains in-flight requests.
+/// SIGINT/SIGTERM, then drains in-flight requests (see [`listen::run`]).
 pub async fn serve(
     addr: SocketAddr,
     limits: Limits,
     cors_origins: Vec<String>,
     load: impl FnOnce(&AppState) -> Result<Engine, EngineError> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let app = AppState::new(limits);
+    let app = AppState::new(limits.clone());
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
     let loader = app.clone();
@@ -202,30 +229,25 @@ pub async fn serve(
             }
         }
     });
-    let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
-    let signal = async move {
-        crate::shutdown::signal().await;
-        let _ = stopping_tx.send(true);
-    };
-    let server = axum::serve(listener, router(app, &cors_origins)).with_graceful_shutdown(signal);
-    let mut server = tokio::spawn(async move { server.await });
+    let upkeep = tokio::spawn(metrics::upkeep(app.metrics.clone()));
+    let router = router(app, &cors_origins);
+    let mut server = tokio::spawn(listen::run(
+        listener,
+        router,
+        limits,
+        crate::shutdown::signal(),
+    ));
     // A model that cannot load is fatal: exit non-zero with the reason.
-    loading.await??;
-    // Draining may not hang: after the signal, in-flight work gets DRAIN_TIMEOUT.
-    let drain_deadline = async {
-        while !*stopping.borrow_and_update() {
-            if stopping.changed().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        }
-        tokio::time::sleep(DRAIN_TIMEOUT).await;
-    };
     tokio::select! {
-        r = &mut server => r??,
-        () = drain_deadline => {
-            tracing::warn!(timeout = ?DRAIN_TIMEOUT, "in-flight requests did not finish in time; stopping anyway");
+        r = &mut server => {
+            r?;
+            upkeep.abort();
+            return Ok(());
         }
+        r = loading => r??,
     }
+    server.await?;
+    upkeep.abort();
     tracing::info!("stopped");
     Ok(())
 }

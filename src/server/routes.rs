@@ -70,7 +70,8 @@ pub struct BatchResponse {
     pub results: Vec<BatchItem>,
 }
 
-/// JSON extractor whose rejections use the service's error shape.
+/// JSON extractor whose rejections use the service's error shape; the body must
+/// arrive within the body timeout (408 otherwise).
 pub struct ApiJson<T>(pub T);
 
 impl<T, S> FromRequest<S> for ApiJson<T>
@@ -83,9 +84,13 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let app: Arc<AppState> = axum::extract::FromRef::from_ref(state);
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(r) => Err(ApiError::from_rejection(r, app.limits.max_body)),
+        let timeout = app.limits.body_timeout;
+        match tokio::time::timeout(timeout, Json::<T>::from_request(req, state)).await {
+            Ok(Ok(Json(v))) => Ok(ApiJson(v)),
+            Ok(Err(r)) => Err(ApiError::from_rejection(r, app.limits.max_body)),
+            Err(_) => Err(ApiError::RequestTimeout {
+                secs: timeout.as_secs_f64(),
+            }),
         }
     }
 }
@@ -106,6 +111,7 @@ impl From<ScoreRequest> for Note {
     responses(
         (status = 200, description = "The score", body = ScoreDoc),
         (status = 400, description = "Malformed JSON or wrong types", body = ErrorBody),
+        (status = 408, description = "Body slower than the body timeout", body = ErrorBody),
         (status = 413, description = "Body over the limit", body = ErrorBody),
         (status = 422, description = "Empty or too long text", body = ErrorBody),
         (status = 429, description = "Too many requests in flight", body = ErrorBody),
@@ -144,6 +150,7 @@ fn parse_item(v: Value, max_chars: usize) -> Result<Note, ItemError> {
     responses(
         (status = 200, description = "One result per note, in order", body = BatchResponse),
         (status = 400, description = "Malformed JSON or wrong types", body = ErrorBody),
+        (status = 408, description = "Body slower than the body timeout", body = ErrorBody),
         (status = 413, description = "Body over the limit", body = ErrorBody),
         (status = 422, description = "Batch over the limit", body = ErrorBody),
         (status = 429, description = "Too many requests in flight", body = ErrorBody),

@@ -12,7 +12,8 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-fn engine() -> Arc<Engine> {
+/// The linear-only engine, loaded once for the whole test binary.
+pub(crate) fn engine() -> Arc<Engine> {
     static ENGINE: std::sync::OnceLock<Arc<Engine>> = std::sync::OnceLock::new();
     ENGINE
         .get_or_init(|| {
@@ -229,6 +230,11 @@ async fn health_info_metrics_openapi_docs_and_cors() {
         "{v}"
     );
     assert!(v["manifest"]["linear"].is_object());
+    let limits = &v["limits"];
+    assert_eq!(limits["max_connections"], 1024, "{v}");
+    assert_eq!(limits["header_timeout_secs"], 10.0, "{v}");
+    assert_eq!(limits["idle_timeout_secs"], 60.0, "{v}");
+    assert_eq!(limits["body_timeout_secs"], 30.0, "{v}");
 
     // Score once so the counters exist, then read them.
     let _ = call(
