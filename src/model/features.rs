@@ -131,12 +131,21 @@ fn is_content(word: &str) -> bool {
 
 fn walk(a: &Analysis, sink: &mut impl Sink) {
     // Word unigrams and bigrams.
+    // Topic tags are read by the hashtag detectors (campaign tags, brand stacks),
+    // not as words: real posters file every note under a stack of topics and our
+    // written notes rarely do, so tag words would teach who wrote the note.
+    let n = &a.normalized;
+    let tags: Vec<(usize, usize)> = n
+        .entities_of(EntityKind::Hashtag)
+        .map(|e| (e.start, e.end))
+        .collect();
+    let in_tag = |at: usize| tags.iter().any(|&(s, e)| s <= at && at < e);
     let markup = markup_tokens(&a.tokens);
     let words: Vec<_> = a
         .tokens
         .iter()
         .zip(&markup)
-        .filter(|(t, m)| !**m && is_content(&t.word))
+        .filter(|(t, m)| !**m && !in_tag(t.start) && is_content(&t.word))
         .map(|(t, _)| t)
         .collect();
     for (i, t) in words.iter().enumerate() {
@@ -154,9 +163,13 @@ fn walk(a: &Analysis, sink: &mut impl Sink) {
         }
     }
     // Character 1–3-grams over the normalised text's letters, digits and CJK.
-    let n = &a.normalized;
     let chars: Vec<(usize, char)> = n.text.char_indices().collect();
-    let content = content_chars(&n.text, &chars);
+    let mut content = content_chars(&n.text, &chars);
+    if !tags.is_empty() {
+        for (i, c) in content.iter_mut().enumerate() {
+            *c = *c && !in_tag(n.to_original(i, i + 1).0);
+        }
+    }
     for i in 0..chars.len() {
         for len in 1..=3 {
             if i + len > chars.len() {
@@ -180,11 +193,18 @@ fn walk(a: &Analysis, sink: &mut impl Sink) {
     let kinds = SignalKind::ALL.len();
     let mut total = 0.0;
     for (k, kind) in SignalKind::ALL.iter().enumerate() {
-        let of: Vec<_> = a.signals.iter().filter(|s| s.kind == *kind).collect();
-        if of.is_empty() {
+        let all: Vec<_> = a.signals.iter().filter(|s| s.kind == *kind).collect();
+        if all.is_empty() {
             continue;
         }
-        let spans: Vec<_> = of.iter().map(|s| (s.start, s.end)).collect();
+        let spans: Vec<_> = all.iter().map(|s| (s.start, s.end)).collect();
+        // Each distinct cue once: a reader notices which cues a note uses, and a
+        // note pasted twice or a long post repeating a phrase says nothing more.
+        let mut seen = std::collections::HashSet::new();
+        let of: Vec<_> = all
+            .into_iter()
+            .filter(|s| seen.insert(s.text.to_lowercase()))
+            .collect();
         let weight: f32 = of.iter().map(|s| s.weight).sum();
         total += weight;
         sink.dense(k, (1.0 + of.len() as f32).ln(), spans.clone());
@@ -255,7 +275,7 @@ impl Sink for Fast {
     }
 }
 
-/// Merges repeated buckets: value 1 + ln(count), then L2-normalises them.
+/// Merges repeated buckets: value 1 for each bucket present, then L2-normalises.
 fn merge_grams(mut grams: Vec<(u32, f32)>) -> Vec<(u32, f32)> {
     grams.sort_unstable_by_key(|g| g.0);
     let mut out: Vec<(u32, f32)> = Vec::with_capacity(grams.len());
@@ -265,10 +285,12 @@ fn merge_grams(mut grams: Vec<(u32, f32)>) -> Vec<(u32, f32)> {
             _ => out.push((b, c)),
         }
     }
-    let mut norm = 0.0;
+    // Presence, not counts: repeating a phrase (or pasting the note twice) does
+    // not make a note more or less of an ad.
+    let mut norm = 0.0f32;
     for g in &mut out {
-        g.1 = 1.0 + g.1.ln();
-        norm += g.1 * g.1;
+        g.1 = 1.0;
+        norm += 1.0;
     }
     let norm = norm.sqrt().max(1e-6);
     for g in &mut out {
