@@ -3,9 +3,11 @@
 mod it {
     mod check_cli;
     mod corpus;
+    mod directional;
     mod doors;
     mod encoder;
     mod engine;
+    mod invariance;
     mod layers;
     mod real_data;
     mod score_cli;

@@ -129,6 +129,11 @@ pub fn to_fullwidth(text: &str) -> Option<String> {
             };
             let prev = i.checked_sub(1).map(|j| chars[j]);
             let next = chars.get(i + 1).copied();
+            // `1.` before a list item and `v2.` stay: a full stop after a digit or
+            // letter is a list marker or part of a name, not the end of a sentence.
+            if c == '.' && prev.is_some_and(|p| p.is_ascii_alphanumeric()) {
+                return c;
+            }
             if prev.is_some_and(is_cjk) || next.is_some_and(is_cjk) {
                 full
             } else {
@@ -312,6 +317,7 @@ mod tests {
             "好！（真的）价格29.9，见 https://a.cn/x?y=1 ok."
         );
         assert_eq!(to_fullwidth("price 29.9, ok!"), None);
+        assert_eq!(to_fullwidth("清单\n1.手机支架"), None);
     }
 
     #[test]
