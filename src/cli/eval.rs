@@ -182,7 +182,7 @@ fn run_invariance(args: &EvalArgs) -> anyhow::Result<ExitCode> {
         eprintln!("note: encoder {}", engine.encoder_status());
     }
     let started = std::time::Instant::now();
-    let report = invariance::run(&engine, &notes);
+    let report = invariance_report(&engine, &notes);
     eprintln!(
         "{} notes, {} rewrites, {:.0} s",
         notes.len(),
@@ -198,5 +198,30 @@ fn run_invariance(args: &EvalArgs) -> anyhow::Result<ExitCode> {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+/// The invariance suite through `engine` (the ensemble when the encoder is
+/// loaded, else the linear model), scored in batches so the encoder batches.
+fn invariance_report(engine: &Engine, notes: &[data::LabeledNote]) -> invariance::InvarianceReport {
+    let model = if engine.has_encoder() {
+        "ensemble"
+    } else {
+        "linear"
+    };
+    invariance::run_with(model, notes, |texts| {
+        let as_notes: Vec<Note> = texts
+            .iter()
+            .map(|t| Note {
+                id: None,
+                text: t.clone(),
+                has_link: false,
+            })
+            .collect();
+        as_notes
+            .chunks(256)
+            .flat_map(|c| engine.score_chunk_blocking(c))
+            .map(|s| (s.ad_probability, s.label == "ad"))
+            .collect()
     })
 }

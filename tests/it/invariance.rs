@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use adlens::data::{self, LabeledNote};
 use adlens::engine::{Engine, EngineConfig};
 use adlens::eval::invariance::{self, InvarianceReport};
+use adlens::pipeline::Note;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -68,6 +69,30 @@ pub fn test_notes() -> Vec<LabeledNote> {
     notes
 }
 
+/// The suite through `engine`'s batch API, as `adlens eval --invariance` runs it.
+fn invariance_report(engine: &Engine, notes: &[LabeledNote]) -> InvarianceReport {
+    let model = if engine.has_encoder() {
+        "ensemble"
+    } else {
+        "linear"
+    };
+    invariance::run_with(model, notes, |texts| {
+        let as_notes: Vec<Note> = texts
+            .iter()
+            .map(|t| Note {
+                id: None,
+                text: t.clone(),
+                has_link: false,
+            })
+            .collect();
+        as_notes
+            .chunks(256)
+            .flat_map(|c| engine.score_chunk_blocking(c))
+            .map(|s| (s.ad_probability, s.label == "ad"))
+            .collect()
+    })
+}
+
 fn assert_targets(report: &InvarianceReport) {
     let table = invariance::table(report);
     eprintln!("{table}");
@@ -105,7 +130,7 @@ fn linear_model_meets_the_invariance_targets_on_every_test_note() {
             .count();
         assert!(n >= 300, "{source}: only {n} test notes");
     }
-    let report = invariance::run(&engine(false), &notes);
+    let report = invariance_report(&engine(false), &notes);
     assert_eq!(report.model, "linear");
     assert_targets(&report);
 }
@@ -121,7 +146,7 @@ fn ensemble_meets_the_invariance_targets_on_a_seeded_sample() {
     }
     let notes = invariance::sample(&test_notes(), ENSEMBLE_SAMPLE, 15);
     assert_eq!(notes.len(), 3 * ENSEMBLE_SAMPLE);
-    let report = invariance::run(&engine(true), &notes);
+    let report = invariance_report(&engine(true), &notes);
     assert_eq!(report.model, "ensemble");
     assert_targets(&report);
 }

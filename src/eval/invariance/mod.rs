@@ -15,8 +15,6 @@ use std::collections::BTreeMap;
 use std::hash::Hasher;
 
 use crate::data::LabeledNote;
-use crate::engine::Engine;
-use crate::pipeline::Note;
 
 use report::row;
 pub use report::{InvarianceReport, Row, Scored, TARGETS, Targets, Worst, table};
@@ -143,7 +141,9 @@ fn source_of(n: &LabeledNote) -> &str {
 }
 
 /// Runs the suite with `score` turning texts into [`Scored`] (one call per
-/// source, originals first, so a batching scorer batches).
+/// source, originals first, so a batching scorer batches). `model` names what
+/// was read (`ensemble` or `linear`). The doors call it with the engine's batch
+/// API (`Engine::score_chunk_blocking`; `eval` may not import `engine`, its peer).
 pub fn run_with(
     model: &str,
     notes: &[LabeledNote],
@@ -189,31 +189,6 @@ pub fn run_with(
         pass: rows.iter().all(|r| r.pass),
         rows,
     }
-}
-
-/// Runs the suite through `engine` (the ensemble when the encoder is loaded,
-/// else the linear model), scoring in batches so the encoder batches.
-pub fn run(engine: &Engine, notes: &[LabeledNote]) -> InvarianceReport {
-    let model = if engine.has_encoder() {
-        "ensemble"
-    } else {
-        "linear"
-    };
-    run_with(model, notes, |texts| {
-        let as_notes: Vec<Note> = texts
-            .iter()
-            .map(|t| Note {
-                id: None,
-                text: t.clone(),
-                has_link: false,
-            })
-            .collect();
-        as_notes
-            .chunks(256)
-            .flat_map(|c| engine.score_chunk_blocking(c))
-            .map(|s| (s.ad_probability, s.label == "ad"))
-            .collect()
-    })
 }
 
 #[cfg(test)]
