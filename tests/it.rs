@@ -3,11 +3,13 @@
 mod it {
     mod check_cli;
     mod corpus;
+    mod directional;
     mod doors;
     mod encoder;
     mod engine;
     mod http_fuzz;
     mod http_hardening;
+    mod invariance;
     mod layers;
     mod long_notes;
     mod real_data;

@@ -1,0 +1,152 @@
+//! The invariance suite of issue 15 (CheckList-style behavioural tests, Ribeiro et
+//! al. 2020): label-preserving rewrites of the test notes of every source must
+//! leave `ad_probability` nearly where it was (median |Δp| ≤ 0.02, p95 ≤ 0.10,
+//! labels flipped ≤ 2 %, per source × rewrite). The table:
+//! `adlens eval --invariance data/notes/test.jsonl data/real/xhs/test.jsonl
+//! data/real/reviews/test.jsonl`.
+//!
+//! CI budget (2 cores, 30 min including the build). Measured on this 2-core
+//! machine, debug build (dependencies at opt-level 3), while two other engineers
+//! built on the same cores (load average ≈ 10): the whole suite over all 1,376
+//! test notes (14,651 scored texts) takes 12–16 s on the linear model; with the
+//! encoder it embedded about 0.6 texts/s (512 texts in 14 min), so the whole
+//! ensemble suite would take hours there. So the linear model runs on every test
+//! note (≥ 300 per source), and the ensemble — what users get — on a fixed seeded
+//! sample of 20 notes per source (about 700 texts: 6 min on the loaded machine,
+//! both tests together).
+//!
+//! These tests hold the shipped models to the targets and fail where the models
+//! miss them: the failure message names every source × rewrite that missed.
+
+use std::path::{Path, PathBuf};
+
+use adlens::data::{self, LabeledNote};
+use adlens::engine::{Engine, EngineConfig};
+use adlens::eval::invariance::{self, InvarianceReport};
+use adlens::pipeline::Note;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// True when the encoder gate says skip (`ADLENS_SKIP_ENCODER_TESTS=1`).
+pub fn skip_encoder() -> bool {
+    std::env::var_os("ADLENS_SKIP_ENCODER_TESTS").is_some_and(|v| v == "1")
+}
+
+/// An engine over the shipped models: with the encoder (fetched into
+/// `$ADLENS_MODEL_DIR`, else `models/e5-small`, if missing) or linear-only.
+pub fn engine(with_encoder: bool) -> Engine {
+    let dir = std::env::var_os("ADLENS_MODEL_DIR")
+        .map_or_else(|| root().join("models/e5-small"), PathBuf::from);
+    let cfg = EngineConfig {
+        encoder_dir: with_encoder.then_some(dir),
+        allow_fetch: true,
+        ..EngineConfig::linear_only(root().join("models"))
+    };
+    let engine = Engine::load(&cfg).expect("models load");
+    assert_eq!(
+        engine.has_encoder(),
+        with_encoder,
+        "{}",
+        engine.encoder_status()
+    );
+    engine
+}
+
+/// The test splits of the three sources.
+pub fn test_notes() -> Vec<LabeledNote> {
+    let mut notes = Vec::new();
+    for f in [
+        "data/notes/test.jsonl",
+        "data/real/xhs/test.jsonl",
+        "data/real/reviews/test.jsonl",
+    ] {
+        let (n, errors) = data::read_jsonl(&root().join(f)).unwrap();
+        assert!(errors.is_empty(), "{f}: {errors:?}");
+        notes.extend(n);
+    }
+    notes
+}
+
+/// The suite through `engine`'s batch API, as `adlens eval --invariance` runs it.
+fn invariance_report(engine: &Engine, notes: &[LabeledNote]) -> InvarianceReport {
+    let model = if engine.has_encoder() {
+        "ensemble"
+    } else {
+        "linear"
+    };
+    invariance::run_with(model, notes, |texts| {
+        let as_notes: Vec<Note> = texts
+            .iter()
+            .map(|t| Note {
+                id: None,
+                text: t.clone(),
+                has_link: false,
+            })
+            .collect();
+        as_notes
+            .chunks(256)
+            .flat_map(|c| engine.score_chunk_blocking(c))
+            .map(|s| (s.ad_probability, s.label == "ad"))
+            .collect()
+    })
+}
+
+fn assert_targets(report: &InvarianceReport) {
+    let table = invariance::table(report);
+    eprintln!("{table}");
+    let missed: Vec<String> = report
+        .failures()
+        .map(|r| {
+            format!(
+                "{} × {}: n {}, median {:.4}, p95 {:.4}, flips {:.1} %",
+                r.source,
+                r.rewrite,
+                r.applied,
+                r.median,
+                r.p95,
+                r.flips * 100.0
+            )
+        })
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "MODEL QUALITY (issue 15): the {} model misses the invariance targets on {} \
+         source × rewrite row(s):\n{}\n\n{table}",
+        report.model,
+        missed.len(),
+        missed.join("\n")
+    );
+}
+
+#[test]
+fn linear_model_meets_the_invariance_targets_on_every_test_note() {
+    let notes = test_notes();
+    for source in ["written", "real_xhs", "reviews"] {
+        let n = notes
+            .iter()
+            .filter(|x| x.source.as_deref() == Some(source))
+            .count();
+        assert!(n >= 300, "{source}: only {n} test notes");
+    }
+    let report = invariance_report(&engine(false), &notes);
+    assert_eq!(report.model, "linear");
+    assert_targets(&report);
+}
+
+/// Notes per source in the ensemble run (see the module docs for the budget).
+const ENSEMBLE_SAMPLE: usize = 20;
+
+#[test]
+fn ensemble_meets_the_invariance_targets_on_a_seeded_sample() {
+    if skip_encoder() {
+        eprintln!("skipped: ADLENS_SKIP_ENCODER_TESTS=1 (needs the e5-small weights)");
+        return;
+    }
+    let notes = invariance::sample(&test_notes(), ENSEMBLE_SAMPLE, 15);
+    assert_eq!(notes.len(), 3 * ENSEMBLE_SAMPLE);
+    let report = invariance_report(&engine(true), &notes);
+    assert_eq!(report.model, "ensemble");
+    assert_targets(&report);
+}
