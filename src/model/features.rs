@@ -131,21 +131,13 @@ fn is_content(word: &str) -> bool {
 
 fn walk(a: &Analysis, sink: &mut impl Sink) {
     // Word unigrams and bigrams.
-    // Topic tags are read by the hashtag detectors (campaign tags, brand stacks),
-    // not as words: real posters file every note under a stack of topics and our
-    // written notes rarely do, so tag words would teach who wrote the note.
     let n = &a.normalized;
-    let tags: Vec<(usize, usize)> = n
-        .entities_of(EntityKind::Hashtag)
-        .map(|e| (e.start, e.end))
-        .collect();
-    let in_tag = |at: usize| tags.iter().any(|&(s, e)| s <= at && at < e);
     let markup = markup_tokens(&a.tokens);
     let words: Vec<_> = a
         .tokens
         .iter()
         .zip(&markup)
-        .filter(|(t, m)| !**m && !in_tag(t.start) && is_content(&t.word))
+        .filter(|(t, m)| !**m && is_content(&t.word))
         .map(|(t, _)| t)
         .collect();
     for (i, t) in words.iter().enumerate() {
@@ -164,12 +156,7 @@ fn walk(a: &Analysis, sink: &mut impl Sink) {
     }
     // Character 1–3-grams over the normalised text's letters, digits and CJK.
     let chars: Vec<(usize, char)> = n.text.char_indices().collect();
-    let mut content = content_chars(&n.text, &chars);
-    if !tags.is_empty() {
-        for (i, c) in content.iter_mut().enumerate() {
-            *c = *c && !in_tag(n.to_original(i, i + 1).0);
-        }
-    }
+    let content = content_chars(&n.text, &chars);
     for i in 0..chars.len() {
         for len in 1..=3 {
             if i + len > chars.len() {
