@@ -59,7 +59,8 @@ pub fn plan(
         // Start the next window on a token that begins after a sentence end when
         // one is near, so segments read as whole sentences.
         let near = (first + stride / 4).min(n - 1);
-        if let Some(t) = (first..near).find(|&t| t > 0 && is_sentence_end(chars[offsets[t].0 - 1]))
+        if let Some(t) =
+            (first..near).find(|&t| offsets[t].0 > 0 && is_sentence_end(chars[offsets[t].0 - 1]))
         {
             first = t;
         }
