@@ -147,7 +147,7 @@ impl Analyzer {
     }
 
     /// Calibrated probabilities of every component from the linear margin of an
-    /// analysed note and, when given and a head is loaded, its embedding.
+    /// analysed note and, when the encoder ran, the head's margin for it.
     fn probabilities_from(
         &self,
         a: &Analysis,
