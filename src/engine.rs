@@ -254,6 +254,23 @@ impl Engine {
         self.finish(notes, embs.map_err(|e| format!("encoder failed: {e}")))
     }
 
+    /// Scores plain texts (no link given) on the calling thread, in chunks of 256
+    /// so the encoder batches; one score per text, in order.
+    pub fn score_texts_blocking(&self, texts: &[String]) -> Vec<Score> {
+        let notes: Vec<Note> = texts
+            .iter()
+            .map(|t| Note {
+                id: None,
+                text: t.clone(),
+                has_link: false,
+            })
+            .collect();
+        notes
+            .chunks(256)
+            .flat_map(|c| self.score_chunk_blocking(c))
+            .collect()
+    }
+
     /// Scores one note on the calling thread.
     pub fn score_blocking(&self, note: &Note) -> Score {
         self.score_chunk_blocking(std::slice::from_ref(note))

@@ -210,17 +210,9 @@ fn invariance_report(engine: &Engine, notes: &[data::LabeledNote]) -> invariance
         "linear"
     };
     invariance::run_with(model, notes, |texts| {
-        let as_notes: Vec<Note> = texts
-            .iter()
-            .map(|t| Note {
-                id: None,
-                text: t.clone(),
-                has_link: false,
-            })
-            .collect();
-        as_notes
-            .chunks(256)
-            .flat_map(|c| engine.score_chunk_blocking(c))
+        engine
+            .score_texts_blocking(texts)
+            .into_iter()
             .map(|s| (s.ad_probability, s.label == "ad"))
             .collect()
     })

@@ -6,7 +6,6 @@
 //! `ADLENS_SKIP_ENCODER_TESTS=1`). Each case must move strictly the right way.
 
 use adlens::engine::Engine;
-use adlens::pipeline::Note;
 
 use super::invariance::{engine, skip_encoder, test_notes};
 
@@ -60,16 +59,8 @@ fn add(what: &str, text: &str) -> String {
 }
 
 fn p(engine: &Engine, texts: &[String]) -> Vec<f32> {
-    let notes: Vec<Note> = texts
-        .iter()
-        .map(|t| Note {
-            id: None,
-            text: t.clone(),
-            has_link: false,
-        })
-        .collect();
     engine
-        .score_chunk_blocking(&notes)
+        .score_texts_blocking(texts)
         .into_iter()
         .map(|s| s.ad_probability)
         .collect()

@@ -23,7 +23,6 @@ use std::path::{Path, PathBuf};
 use adlens::data::{self, LabeledNote};
 use adlens::engine::{Engine, EngineConfig};
 use adlens::eval::invariance::{self, InvarianceReport};
-use adlens::pipeline::Note;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -77,17 +76,9 @@ fn invariance_report(engine: &Engine, notes: &[LabeledNote]) -> InvarianceReport
         "linear"
     };
     invariance::run_with(model, notes, |texts| {
-        let as_notes: Vec<Note> = texts
-            .iter()
-            .map(|t| Note {
-                id: None,
-                text: t.clone(),
-                has_link: false,
-            })
-            .collect();
-        as_notes
-            .chunks(256)
-            .flat_map(|c| engine.score_chunk_blocking(c))
+        engine
+            .score_texts_blocking(texts)
+            .into_iter()
             .map(|s| (s.ad_probability, s.label == "ad"))
             .collect()
     })
