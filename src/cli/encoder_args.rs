@@ -61,6 +61,9 @@ pub enum ModelCommand {
         #[arg(long, env = "ADLENS_MODEL_DIR", default_value = "models/e5-small")]
         dir: PathBuf,
     },
+    /// Time the encoder on a JSONL file of texts (one JSON line of figures on
+    /// stdout); `bench/compare/run.sh` runs the Python engines on the same texts.
+    Bench(super::model_bench::BenchArgs),
 }
 
 /// Runs `adlens model`.
@@ -73,6 +76,10 @@ pub fn run(args: ModelArgs) -> anyhow::Result<ExitCode> {
                 dir.display(),
                 files.model_sha256()
             );
+        }
+        ModelCommand::Bench(args) => {
+            let report = super::model_bench::run(args)?;
+            println!("{}", serde_json::to_string(&report)?);
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -6,6 +6,7 @@ mod encoder_args;
 mod eval;
 mod input;
 mod loadtest;
+mod model_bench;
 mod score;
 mod serve;
 mod soak;

@@ -281,3 +281,54 @@ fn timing_32_notes() {
     }
     println!("VmHWM {:.0} MB", vm_hwm_mb());
 }
+
+/// `adlens model bench` (the adlens side of `bench/compare/run.sh`) times what it
+/// says and writes the same embeddings the library gives, in file order; a long
+/// note with `--windows` counts every window.
+#[test]
+fn model_bench_writes_the_library_embeddings() {
+    let Some(enc) = encoder() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let texts = dir.path().join("texts.jsonl");
+    let long = "今天去了一家新开的咖啡店，环境很安静，适合坐一下午。".repeat(60);
+    let rows = [NOTES[0], NOTES[1], NOTES[2], long.as_str()];
+    let body: String = rows
+        .iter()
+        .map(|t| format!("{}\n", serde_json::json!({ "text": t })))
+        .collect();
+    std::fs::write(&texts, body).unwrap();
+    let emb = dir.path().join("emb.bin");
+    let out = assert_cmd::Command::cargo_bin("adlens")
+        .unwrap()
+        .args(["model", "bench", "--batch", "3", "--windows"])
+        .arg(&texts)
+        .arg("--embeddings")
+        .arg(&emb)
+        .arg("--dir")
+        .arg(model_dir())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["notes"], 4);
+    assert_eq!(report["batch"], 3);
+    let windows = enc.windows(&long).unwrap().len();
+    assert!(windows >= 2, "the long note needs several windows");
+    assert_eq!(report["windows"], 3 + windows as u64);
+    assert!(report["p95_ms"].as_f64().unwrap() >= report["p50_ms"].as_f64().unwrap());
+    assert!(report["peak_rss_mb"].as_f64().unwrap() > 100.0);
+
+    let bytes = std::fs::read(&emb).unwrap();
+    assert_eq!(bytes.len(), 4 * DIM * 4);
+    let got: Vec<Vec<f32>> = bytes
+        .chunks_exact(4 * DIM)
+        .map(|row| {
+            row.chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect()
+        })
+        .collect();
+    let want = enc.embed(&[NOTES[0], NOTES[1], NOTES[2]]).unwrap();
+    assert!(max_abs_diff(&got[..3], &want) < 1e-4);
+    assert!((dot(&got[3], &got[3]) - 1.0).abs() < 1e-4);
+}

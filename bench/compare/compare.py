@@ -1,0 +1,79 @@
+"""Prints the comparison table from the JSON lines of engines.py and `adlens model bench`.
+
+    python compare.py RESULTS_DIR
+
+RESULTS_DIR holds, per text set and batch size, `<set>-b<batch>-<engine>.json` (one
+JSON line) and `<set>-b<batch>-<engine>.bin` (embeddings, little-endian f32 rows
+of 384). Each engine's embeddings are compared with adlens's (cosine per text:
+minimum and mean), and every figure is given as a ratio to adlens in the same run.
+Exits 1 when an f32 engine's embeddings disagree with adlens (cosine < 0.999) on a
+set the engines read alike (not `long`, where adlens reads every window).
+"""
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+DIM = 384
+F32_ENGINES = ("torch", "ort")
+
+
+def load(dir_):
+    runs = defaultdict(dict)
+    for path in sorted(Path(dir_).glob("*.json")):
+        set_batch, engine = path.stem.rsplit("-", 1)
+        with open(path) as f:
+            runs[set_batch][engine] = json.loads(f.readline())
+        emb = path.with_suffix(".bin")
+        if emb.exists():
+            runs[set_batch][engine]["emb"] = np.fromfile(emb, dtype="<f4").reshape(-1, DIM)
+    return runs
+
+
+def cosines(a, b):
+    a = a / np.linalg.norm(a, axis=1, keepdims=True)
+    b = b / np.linalg.norm(b, axis=1, keepdims=True)
+    return (a * b).sum(1)
+
+
+def main(dir_):
+    runs = load(dir_)
+    bad = []
+    header = (
+        f"{'set':6} {'batch':>5} {'engine':9} {'notes/s':>8} {'×adlens':>8} "
+        f"{'p50 ms':>8} {'×':>6} {'p95 ms':>8} {'×':>6} {'peak MB':>8} {'×':>6} "
+        f"{'cos min':>8} {'cos mean':>9}"
+    )
+    print(header)
+    for set_batch in sorted(runs):
+        engines = runs[set_batch]
+        base = engines.get("adlens")
+        if base is None:
+            continue
+        set_name, batch = set_batch.rsplit("-b", 1)
+        for name in ["adlens"] + sorted(e for e in engines if e != "adlens"):
+            r = engines[name]
+            cos = "–", "–"
+            if "emb" in r and "emb" in base and r["emb"].shape == base["emb"].shape:
+                c = cosines(r["emb"], base["emb"])
+                cos = f"{c.min():.6f}", f"{c.mean():.6f}"
+                if name in F32_ENGINES and set_name != "long" and c.min() < 0.999:
+                    bad.append(f"{set_batch} {name}: cosine {c.min():.6f}")
+            print(
+                f"{set_name:6} {batch:>5} {name:9} {r['notes_per_s']:8.2f} "
+                f"{r['notes_per_s'] / base['notes_per_s']:8.2f} "
+                f"{r['p50_ms']:8.1f} {r['p50_ms'] / base['p50_ms']:6.2f} "
+                f"{r['p95_ms']:8.1f} {r['p95_ms'] / base['p95_ms']:6.2f} "
+                f"{r['peak_rss_mb']:8.0f} {r['peak_rss_mb'] / base['peak_rss_mb']:6.2f} "
+                f"{cos[0]:>8} {cos[1]:>9}"
+            )
+    if bad:
+        print("embeddings disagree with adlens:", *bad, sep="\n  ")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "target/bench-compare/results")
