@@ -11,6 +11,7 @@ set the engines read alike (not `long`, where adlens reads every window).
 """
 
 import json
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -24,7 +25,7 @@ F32_ENGINES = ("torch", "ort")
 def load(dir_):
     runs = defaultdict(dict)
     for path in sorted(Path(dir_).glob("*.json")):
-        set_batch, engine = path.stem.rsplit("-", 1)
+        set_batch, engine = re.fullmatch(r"(.+-b\d+)-(.+)", path.stem).groups()
         with open(path) as f:
             runs[set_batch][engine] = json.loads(f.readline())
         emb = path.with_suffix(".bin")
