@@ -162,6 +162,41 @@ async function draftTab(page, problems) {
   assert.equal(await page.locator("html").getAttribute("lang"), "en");
   await page.locator("#lang").click();
   assert.equal(await page.locator("h1").textContent(), "笔记广告感自查");
+  await encoderParts(page);
+}
+
+/// `segments` and `similar` come only from the encoder, which this run leaves
+/// out for speed (`--linear-only`). Their drawing is checked on the service's
+/// real answer with those two fields filled in by the test (the numbers are
+/// the test's, and only the drawing is asserted).
+async function encoderParts(page) {
+  const text = `${"周末去了趟郊区，风很大，帐篷差点被吹走。".repeat(12)}${SPONSORED}`;
+  const n = Array.from(text).length;
+  const half = Math.floor(n / 2);
+  await page.route("**/v1/score", async (route) => {
+    const resp = await route.fetch();
+    const json = await resp.json();
+    json.segments = [
+      { start: 0, end: half, ad_probability: 0.1 },
+      { start: Math.floor(n / 4), end: n, ad_probability: 0.9 },
+    ];
+    json.similar = {
+      organic: [{ id: "o1", similarity: 0.91, snippet: "周末露营记录" }],
+      ads: [{ id: "a1", similarity: 0.88, snippet: "全网最低价面霜" }],
+      authenticity_contrast: -0.03,
+    };
+    await route.fulfill({ response: resp, json });
+  });
+  await page.locator("#draft").fill(text);
+  await state(page, "ok");
+  await page.locator("#strip-box").waitFor(WAIT);
+  const bands = page.locator("#strip .band");
+  assert.equal(await bands.count(), 2);
+  assert.match(await bands.nth(1).getAttribute("aria-label"), new RegExp(`${Math.floor(n / 4)}–${n}.*90%`));
+  assert.ok((await page.locator("#similar").textContent()).includes("全网最低价面霜"));
+  await page.locator("#strip-box").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(OUT, "long-note.png") });
+  await page.unroute("**/v1/score");
 }
 
 async function phone(context) {

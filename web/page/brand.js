@@ -129,7 +129,10 @@ export function initBrand(limits) {
   };
 
   file.addEventListener("change", () => {
-    if (file.files.length) start(file.files[0]);
+    if (!file.files.length) return;
+    const chosen = file.files[0];
+    file.value = ""; // the same file can be chosen again
+    start(chosen);
   });
   drop.addEventListener("dragover", (e) => {
     e.preventDefault();

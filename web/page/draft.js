@@ -34,6 +34,7 @@ export function initDraft(limits) {
       invalid: t("stateInvalid"),
       unreachable: t("stateUnreachable"),
       loading: t("stateLoading"),
+      busy: t("stateBusy"),
       server: t("stateServer"),
       ok: "",
     }[kind];
@@ -88,12 +89,12 @@ export function initDraft(limits) {
       if (e.name === "AbortError" || ctl.signal.aborted) return;
       result.hidden = true;
       closeTip(tip);
-      if (e.kind === "invalid") {
+      if (e.kind === "invalid" && e.status !== 429) {
         const max = limits().max_chars;
         const over = e.status === 413 || (max && Array.from(text).length > max);
         setState(over ? "too_long" : "invalid", e.message);
-      } else if (e.kind === "loading" || e.kind === "unreachable") {
-        setState(e.kind);
+      } else if (e.kind === "loading" || e.kind === "unreachable" || e.status === 429) {
+        setState(e.status === 429 ? "busy" : e.kind);
         retry = setTimeout(run, RETRY_MS);
       } else {
         setState("server", e.message);

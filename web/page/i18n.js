@@ -20,6 +20,7 @@ const STRINGS = {
     stateInvalid: "服务拒绝了这段文字：",
     stateUnreachable: "连不上 adlens 服务，稍后会自动重试。草稿还在，不会丢。",
     stateLoading: "模型还在加载，加载好后会自动评分。",
+    stateBusy: "服务正忙，稍后自动重试。草稿还在。",
     stateServer: "服务出错了：",
     serviceDown: "连不上 adlens 服务。",
     serviceLoading: "模型加载中……",
@@ -101,6 +102,7 @@ const STRINGS = {
     stateInvalid: "The service refused this text: ",
     stateUnreachable: "Cannot reach the adlens service; retrying shortly. Your draft is kept.",
     stateLoading: "The model is still loading; the draft is scored as soon as it is ready.",
+    stateBusy: "The service is busy; retrying shortly. Your draft is kept.",
     stateServer: "The service failed: ",
     serviceDown: "Cannot reach the adlens service.",
     serviceLoading: "Loading the model…",
@@ -183,6 +185,7 @@ export function currentLang() {
 export function setLang(next) {
   lang = STRINGS[next] ? next : "zh";
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  document.title = `adlens · ${t("title")}`;
   applyStatic(document);
   for (const f of listeners) f(lang);
 }
