@@ -64,21 +64,32 @@ async function draftTab(page, problems) {
 
   // A slow first answer, then more typing: the stale request is aborted and
   // never overwrites the newer text.
-  let held = 0;
+  // The first request is held until the second one has been sent.
+  let seen = 0;
+  let firstSent;
+  let secondSent;
+  const first = new Promise((r) => { firstSent = r; });
+  const second = new Promise((r) => { secondSent = r; });
   const aborted = [];
   page.on("requestfailed", (r) => {
     if (r.url().endsWith("/v1/score")) aborted.push(r.failure()?.errorText);
   });
   await page.route("**/v1/score", async (route) => {
-    if (held++ === 0) await new Promise((r) => setTimeout(r, 1500));
+    seen += 1;
+    if (seen === 1) {
+      firstSent();
+      await Promise.race([second, new Promise((r) => setTimeout(r, 10_000))]);
+    } else {
+      secondSent();
+    }
     await route.continue().catch(() => {});
   });
   const draft = page.locator("#draft");
   await draft.fill(SPONSORED.slice(0, 12));
-  await page.waitForTimeout(500); // past the debounce: the slow request is in flight
+  await first; // past the debounce: the held request is in flight
   await draft.fill(SPONSORED);
   await state(page, "ok");
-  await page.waitForTimeout(1600); // the held answer would land now if not aborted
+  await page.waitForTimeout(300); // the held answer would land by now if it were not aborted
   await page.unroute("**/v1/score");
   assert.ok(aborted.some((e) => /ABORTED/.test(e ?? "")), `stale request not aborted: ${aborted}`);
   assert.equal(await page.locator("#marked").textContent(), SPONSORED);
