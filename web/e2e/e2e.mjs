@@ -164,6 +164,15 @@ async function draftTab(page, problems) {
   }));
   await state(page, "loading");
   await page.unroute("**/v1/score");
+  // The banner follows /health (polled every 3 s): 503 while the model loads.
+  await page.route("**/health", (route) => route.fulfill({
+    status: 503,
+    contentType: "application/json",
+    body: JSON.stringify({ error: "the service is still loading its models", error_type: "not_ready" }),
+  }));
+  await page.locator('#service[data-state="loading"]').waitFor(WAIT);
+  await page.unroute("**/health");
+  await page.locator("#service").waitFor({ state: "hidden", ...WAIT });
   await state(page, "ok"); // retried by itself
   assert.equal(await draft.inputValue(), `${SPONSORED}！`);
 
