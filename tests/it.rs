@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per area.
 
 mod it {
+    mod browser;
     mod check_cli;
     mod corpus;
     mod directional;
@@ -12,6 +13,7 @@ mod it {
     mod invariance;
     mod layers;
     mod long_notes;
+    mod page;
     mod real_data;
     mod score_cli;
     mod serve_process;

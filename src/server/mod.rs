@@ -1,5 +1,6 @@
 //! The HTTP service: `POST /v1/score`, `POST /v1/score/batch`, `GET /health`,
-//! `/info`, `/metrics`, `/openapi.json`, `/docs`. Bounded bodies, batch sizes,
+//! `/info`, `/metrics`, `/openapi.json`, `/docs`, and the creator draft checker
+//! page at `/` ([`page`]). Bounded bodies, batch sizes,
 //! text lengths, concurrency, connections and client slowness (see [`listen`]);
 //! JSON errors everywhere; graceful shutdown.
 
@@ -7,6 +8,7 @@ mod drain;
 pub mod error;
 pub mod listen;
 mod metrics;
+pub mod page;
 pub mod routes;
 pub mod schema;
 
@@ -155,6 +157,7 @@ pub fn router(app: Arc<AppState>, cors_origins: &[String]) -> Router {
         .route("/metrics", get(routes::metrics_text))
         .route("/openapi.json", get(routes::openapi))
         .route("/docs", get(routes::docs))
+        .merge(page::routes())
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(app.limits.max_body))

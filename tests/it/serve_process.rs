@@ -10,8 +10,14 @@ use std::time::{Duration, Instant};
 /// (no port number is freed and reused), and the test reads the bound address
 /// from its "listening" log line. The rest of the log keeps being drained.
 fn spawn_server() -> (Child, u16) {
+    spawn_server_with(&[])
+}
+
+/// [`spawn_server`] with more `serve` flags (the browser test's `--max-chars`).
+pub(crate) fn spawn_server_with(extra: &[&str]) -> (Child, u16) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_adlens"))
         .args(["serve", "--linear-only", "--addr", "127.0.0.1:0"])
+        .args(extra)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -40,7 +46,12 @@ fn spawn_server() -> (Child, u16) {
 }
 
 /// One HTTP/1.1 request over a fresh connection; returns (status, body).
-fn request(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
+pub(crate) fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> std::io::Result<(u16, String)> {
     let mut s = TcpStream::connect(("127.0.0.1", port))?;
     s.set_read_timeout(Some(Duration::from_secs(60)))?;
     write!(
