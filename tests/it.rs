@@ -3,6 +3,7 @@
 mod it {
     mod check_cli;
     mod corpus;
+    mod deploy;
     mod directional;
     mod doors;
     mod encoder;
@@ -16,6 +17,7 @@ mod it {
     mod score_cli;
     mod serve_process;
     mod server;
+    mod shard;
     mod spans;
     mod train_eval;
 }
