@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # adlens image: `adlens serve` by default; `adlens score`/`merge` for batch jobs.
 #
-#   podman build -t adlens:0.1.0 .          (or docker build / buildah bud)
+#   podman build --format docker -t adlens:0.1.0 .   (or docker build; the OCI
+#   format has no HEALTHCHECK, so podman/buildah need --format docker to keep it)
 #   podman run --rm -p 8080:8080 adlens:0.1.0
 #
 # Stage 1 builds the binary from Cargo.lock (--locked) and fetches the encoder
