@@ -10,7 +10,6 @@
 //! input's came from another input: all are listed, and the output is only put in
 //! place (by rename) when there are none.
 
-use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -20,9 +19,9 @@ use std::sync::atomic::AtomicU64;
 use serde_json::Value;
 
 use super::{BatchError, Format, Source, open};
+pub use problems::Problems;
 
-/// Problems listed in full in the error message; more are counted.
-const SHOWN: usize = 10;
+mod problems;
 
 /// Why a merge failed.
 #[derive(Debug, thiserror::Error)]
@@ -54,67 +53,6 @@ pub enum MergeError {
     /// Rows are missing, duplicated or foreign.
     #[error("{0}")]
     Incomplete(Problems),
-}
-
-/// What a merge found wrong with the rows.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Problems {
-    /// Input rows no shard file holds: (line, id).
-    pub missing: Vec<(usize, Option<String>)>,
-    /// Input rows held more than once: (line, id, the files holding them).
-    pub duplicated: Vec<(usize, Option<String>, Vec<String>)>,
-    /// Shard rows that are not the input's: (file, line, why).
-    pub foreign: Vec<(String, usize, String)>,
-}
-
-impl Problems {
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.missing.is_empty() && self.duplicated.is_empty() && self.foreign.is_empty()
-    }
-}
-
-fn name(line: usize, id: &Option<String>) -> String {
-    match id {
-        Some(id) => format!("line {line} (id {id})"),
-        None => format!("line {line}"),
-    }
-}
-
-fn list<T>(f: &mut fmt::Formatter<'_>, items: &[T], show: impl Fn(&T) -> String) -> fmt::Result {
-    let shown: Vec<String> = items.iter().take(SHOWN).map(show).collect();
-    write!(f, "{}", shown.join(", "))?;
-    if items.len() > SHOWN {
-        write!(f, " and {} more", items.len() - SHOWN)?;
-    }
-    Ok(())
-}
-
-impl fmt::Display for Problems {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut parts = 0;
-        if !self.missing.is_empty() {
-            write!(f, "{} input rows missing: ", self.missing.len())?;
-            list(f, &self.missing, |(l, id)| name(*l, id))?;
-            parts += 1;
-        }
-        if !self.duplicated.is_empty() {
-            f.write_str(if parts > 0 { "; " } else { "" })?;
-            write!(f, "{} input rows duplicated: ", self.duplicated.len())?;
-            list(f, &self.duplicated, |(l, id, files)| {
-                format!("{} in {}", name(*l, id), files.join(" and "))
-            })?;
-            parts += 1;
-        }
-        if !self.foreign.is_empty() {
-            f.write_str(if parts > 0 { "; " } else { "" })?;
-            write!(f, "{} rows not from this input: ", self.foreign.len())?;
-            list(f, &self.foreign, |(file, l, why)| {
-                format!("{file} line {l} ({why})")
-            })?;
-        }
-        Ok(())
-    }
 }
 
 /// One row of a shard file: its input line, its id and its text as written.
@@ -162,7 +100,7 @@ impl ShardFile {
                 let rows = BufReader::new(file)
                     .lines()
                     .enumerate()
-                    .filter(|(_, l)| l.as_ref().map_or(true, |l| !l.trim().is_empty()))
+                    .filter(|(_, l)| !matches!(l, Ok(l) if l.trim().is_empty()))
                     .map(move |(i, l)| {
                         let l = l?;
                         let m = match serde_json::from_str::<Value>(&l) {

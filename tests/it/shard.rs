@@ -15,11 +15,7 @@ const ROWS: usize = 20_000;
 const SHARDS: usize = 4;
 
 fn adlens() -> Command {
-    let mut c = Command::cargo_bin("adlens").expect("binary built");
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("ADLENS_SHARD")
-        .env_remove("JOB_COMPLETION_INDEX");
-    c
+    Command::from_std(std_adlens())
 }
 
 fn std_adlens() -> Std {
@@ -38,16 +34,11 @@ fn texts() -> Vec<String> {
     ["train", "dev", "test"]
         .iter()
         .flat_map(|s| {
-            let body = std::fs::read_to_string(root.join(format!("{s}.jsonl"))).unwrap();
-            body.lines()
-                .map(|l| {
-                    serde_json::from_str::<Value>(l).unwrap()["text"]
-                        .as_str()
-                        .unwrap()
-                        .to_owned()
-                })
-                .collect::<Vec<_>>()
+            adlens::data::read_jsonl(&root.join(format!("{s}.jsonl")))
+                .unwrap()
+                .0
         })
+        .map(|n| n.text)
         .collect()
 }
 
@@ -241,13 +232,6 @@ fn a_duplicated_shard_is_reported_with_both_files() {
     assert!(!out.exists());
 }
 
-fn complete_rows(path: &Path) -> usize {
-    let body = std::fs::read_to_string(path).unwrap_or_default();
-    body.lines()
-        .filter(|l| serde_json::from_str::<Value>(l).is_ok())
-        .count()
-}
-
 #[test]
 fn a_killed_and_resumed_shard_merges_to_the_same_output() {
     let f = fixture();
@@ -279,7 +263,11 @@ fn a_killed_and_resumed_shard_merges_to_the_same_output() {
     child.kill().unwrap(); // SIGKILL: no chance to finish the last line
     child.wait().unwrap();
     let expected = rows(&std::fs::read(&f.shards[2]).unwrap()).len();
-    let before = complete_rows(&killed);
+    let body = std::fs::read_to_string(&killed).unwrap();
+    let before = body
+        .lines()
+        .filter(|l| serde_json::from_str::<Value>(l).is_ok())
+        .count();
     assert!(
         before < expected,
         "killed after {before} of {expected} rows"
