@@ -4,6 +4,7 @@ mod it {
     mod browser;
     mod check_cli;
     mod corpus;
+    mod deploy;
     mod directional;
     mod doors;
     mod encoder;
@@ -18,6 +19,7 @@ mod it {
     mod score_cli;
     mod serve_process;
     mod server;
+    mod shard;
     mod spans;
     mod train_eval;
 }

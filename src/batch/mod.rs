@@ -5,22 +5,25 @@
 //! `--sort` asks for a global order, which needs every row).
 
 pub mod decode;
+pub mod merge;
 pub mod read;
+pub mod resume;
+pub mod shard;
 mod summary;
 pub mod write;
 
-use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::collections::BTreeMap;
+use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
 
-use serde_json::Value;
-
 use crate::engine::Engine;
 pub use decode::InputEncoding;
 pub use read::{Fields, RowError};
+pub use resume::{Written, written};
+pub use shard::{Shard, ShardError};
 use summary::{Done, process};
 pub use summary::{SortKey, Summary, score_fields};
 pub use write::Format;
@@ -78,8 +81,10 @@ pub struct Options {
     pub sort: Option<SortKey>,
     /// Rows to keep after sorting; also the size of the summary's best/worst lists.
     pub top: Option<usize>,
-    /// Ids to skip (already in the output of an interrupted run).
-    pub skip_ids: HashSet<String>,
+    /// Rows to skip (already in the output of an interrupted run).
+    pub skip: Written,
+    /// Score only this shard's rows.
+    pub shard: Option<Shard>,
 }
 
 /// Counts bytes read, for the progress bar.
@@ -96,11 +101,29 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-type Rows = Box<dyn Iterator<Item = std::io::Result<read::InputRow>> + Send>;
+/// A stream of input rows.
+pub type Rows = Box<dyn Iterator<Item = std::io::Result<read::InputRow>> + Send>;
 
-/// Opens the input and returns its CSV columns (for CSV) and the row stream.
-fn open(opts: &Options, bytes: Arc<AtomicU64>) -> Result<(Option<Vec<String>>, Rows), BatchError> {
-    let raw: Box<dyn Read + Send> = match &opts.input {
+/// Where and how to read an input.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// Input file, or `None` for stdin.
+    pub input: Option<&'a Path>,
+    /// Input format.
+    pub format: Format,
+    /// Input encoding.
+    pub encoding: InputEncoding,
+    /// Field names.
+    pub fields: &'a Fields,
+}
+
+/// Opens the input and returns its CSV columns (for CSV) and the row stream;
+/// `bytes` counts the bytes read.
+pub fn open(
+    src: Source<'_>,
+    bytes: Arc<AtomicU64>,
+) -> Result<(Option<Vec<String>>, Rows), BatchError> {
+    let raw: Box<dyn Read + Send> = match src.input {
         Some(p) => Box::new(std::fs::File::open(p).map_err(|source| BatchError::Open {
             path: p.display().to_string(),
             source,
@@ -112,18 +135,18 @@ fn open(opts: &Options, bytes: Arc<AtomicU64>) -> Result<(Option<Vec<String>>, R
         count: bytes,
     };
     let sample = decode::read_sample(&mut counting)?;
-    let encoding = decode::sniff(&sample, opts.encoding).map_err(BatchError::Encoding)?;
+    let encoding = decode::sniff(&sample, src.encoding).map_err(BatchError::Encoding)?;
     let reader = decode::DecodingReader::new(counting, sample, encoding);
-    Ok(match opts.input_format {
+    Ok(match src.format {
         Format::Jsonl => (
             None,
             Box::new(read::jsonl(
                 BufReader::with_capacity(1 << 16, reader),
-                opts.fields.clone(),
+                src.fields.clone(),
             )),
         ),
         Format::Csv => {
-            let (cols, rows) = read::csv(reader, opts.fields.clone()).map_err(BatchError::Csv)?;
+            let (cols, rows) = read::csv(reader, src.fields.clone()).map_err(BatchError::Csv)?;
             (Some(cols), Box::new(rows))
         }
     })
@@ -141,7 +164,13 @@ pub fn run<W: Write>(
     progress: &dyn Fn(usize, u64),
 ) -> Result<Summary, BatchError> {
     let bytes = Arc::new(AtomicU64::new(0));
-    let (columns, rows) = open(opts, bytes.clone())?;
+    let src = Source {
+        input: opts.input.as_deref(),
+        format: opts.input_format,
+        encoding: opts.encoding,
+        fields: &opts.fields,
+    };
+    let (columns, rows) = open(src, bytes.clone())?;
     let mut writer = write::Writer::new(opts.output_format, out, columns, append);
     let jobs = opts.jobs.max(1);
     let (chunk_tx, chunk_rx) = sync_channel::<(usize, Vec<read::InputRow>)>(jobs * 2);
@@ -152,17 +181,19 @@ pub fn run<W: Write>(
 
     let result: Result<(), BatchError> = std::thread::scope(|scope| {
         let reader = scope.spawn(
-            move || -> Result<(usize, Option<usize>, usize), BatchError> {
-                let (mut seq, mut last_line, mut skipped) = (0usize, None, 0usize);
+            move || -> Result<(usize, Option<usize>, usize, usize), BatchError> {
+                let (mut seq, mut last_line, mut skipped, mut elsewhere) = (0, None, 0, 0);
                 let mut chunk = Vec::with_capacity(CHUNK);
                 for row in rows {
                     let row = row?;
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
-                    if let Ok(r) = &row.row
-                        && r.id.as_ref().is_some_and(|id| opts.skip_ids.contains(id))
-                    {
+                    if opts.shard.is_some_and(|s| !s.holds(&row)) {
+                        elsewhere += 1;
+                        continue;
+                    }
+                    if opts.skip.holds(&row) {
                         skipped += 1;
                         continue;
                     }
@@ -185,7 +216,7 @@ pub fn run<W: Write>(
                 } else {
                     None
                 };
-                Ok((seq, interrupted, skipped))
+                Ok((seq, interrupted, skipped, elsewhere))
             },
         );
         for _ in 0..jobs {
@@ -233,11 +264,12 @@ pub fn run<W: Write>(
         // than block, so the scope can end.
         drop(done_rx);
         written?;
-        let (_, interrupted, skipped) = reader
+        let (_, interrupted, skipped, elsewhere) = reader
             .join()
             .map_err(|_| BatchError::Panicked("reader"))??;
         summary.interrupted_after_line = interrupted;
         summary.skipped = skipped;
+        summary.other_shards = elsewhere;
         if let Some(key) = opts.sort {
             buffered.sort_by(|a, b| {
                 (a.sort_value(key).total_cmp(&b.sort_value(key))).then(a.line.cmp(&b.line))
@@ -254,48 +286,4 @@ pub fn run<W: Write>(
     });
     result?;
     Ok(summary)
-}
-
-/// Ids already present in an output file (for `--resume`).
-pub fn existing_ids(
-    path: &Path,
-    format: Format,
-    id_field: &str,
-) -> Result<HashSet<String>, BatchError> {
-    let mut ids = HashSet::new();
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ids),
-        Err(source) => {
-            return Err(BatchError::Open {
-                path: path.display().to_string(),
-                source,
-            });
-        }
-    };
-    match format {
-        Format::Jsonl => {
-            for line in BufReader::new(file).lines() {
-                let line = line?;
-                // A line cut by the interruption is not finished: it will be redone.
-                if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(&line)
-                    && let Some(id) = m.get(id_field).and_then(crate::data::id_string)
-                {
-                    ids.insert(id);
-                }
-            }
-        }
-        Format::Csv => {
-            let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(file);
-            let idx = rdr.headers()?.iter().position(|h| h == id_field);
-            if let Some(idx) = idx {
-                for rec in rdr.records().flatten() {
-                    if let Some(id) = rec.get(idx).filter(|s| !s.is_empty()) {
-                        ids.insert(id.to_owned());
-                    }
-                }
-            }
-        }
-    }
-    Ok(ids)
 }

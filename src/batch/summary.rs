@@ -24,6 +24,8 @@ pub struct Summary {
     pub errors: usize,
     /// Rows skipped because `--resume` found their id in the output.
     pub skipped: usize,
+    /// Rows left to other shards (`--shard`).
+    pub other_shards: usize,
     /// Rows labelled ad.
     pub ads: usize,
     /// Rows with at least one compliance finding.

@@ -1,11 +1,13 @@
-//! Command-line interface: `adlens check | score | eval | train | serve | model | trust`.
+//! Command-line interface: `adlens check | score | merge | eval | train | serve | model | trust`.
 
 mod batch_args;
 mod check;
 mod encoder_args;
 mod eval;
+mod health;
 mod input;
 mod loadtest;
+mod merge;
 mod model_bench;
 mod score;
 mod serve;
@@ -40,8 +42,12 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Score a JSONL or CSV file of notes (streaming, ordered, resumable).
     Score(score::ScoreArgs),
+    /// Join the outputs of `score --shard K/N` back into input order, checking every row is there once.
+    Merge(merge::MergeArgs),
     /// Run the HTTP scoring service.
     Serve(serve::ServeArgs),
+    /// Ask a running service's /health: exit 0 on 200 (the container HEALTHCHECK).
+    Health(health::HealthArgs),
     /// Load-test a running service on loopback (64 clients × 30 s by default).
     Loadtest(loadtest::LoadtestArgs),
     /// Soak the service: spawn it, send mixed traffic for 10 minutes, track its memory.
@@ -59,7 +65,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Train(args) => train::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Score(args) => score::run(args),
+        Command::Merge(args) => merge::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Health(args) => health::run(args),
         Command::Trust(args) => trust::run(args),
         Command::Model(args) => encoder_args::run(args),
         Command::Loadtest(args) => loadtest::run(args),

@@ -58,6 +58,11 @@ pub struct ScoreArgs {
     /// Continue an interrupted run: skip ids already in OUTPUT and append to it.
     #[arg(long)]
     pub resume: bool,
+    /// Score only shard K of N (`K/N`, K from 0), rows assigned by a stable hash of
+    /// their id (or line); `auto/N` takes K from JOB_COMPLETION_INDEX (Kubernetes
+    /// Indexed Job). Join the shard outputs with `adlens merge`.
+    #[arg(long, env = "ADLENS_SHARD", value_name = "K/N")]
+    pub shard: Option<String>,
     /// Model directory.
     #[arg(long, env = "ADLENS_MODELS", default_value = "models")]
     pub models: PathBuf,
@@ -66,7 +71,7 @@ pub struct ScoreArgs {
     pub encoder: super::encoder_args::EncoderArgs,
 }
 
-fn format_of(path: &Path) -> Option<Format> {
+pub(super) fn format_of(path: &Path) -> Option<Format> {
     match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
         "jsonl" | "json" | "ndjson" => Some(Format::Jsonl),
         "csv" => Some(Format::Csv),
@@ -126,11 +131,16 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         id: args.id_field.clone(),
         link: args.link_field,
     };
+    let shard = args
+        .shard
+        .as_deref()
+        .map(|s| batch::Shard::parse(s, std::env::var(batch::shard::INDEX_ENV).ok().as_deref()))
+        .transpose()?;
     if let (Some(out), true) = (&args.output, args.resume) {
         drop_partial_last_line(out)?;
     }
-    let skip_ids = match (&args.output, args.resume) {
-        (Some(out), true) => batch::existing_ids(out, output_format, &args.id_field)?,
+    let skip = match (&args.output, args.resume) {
+        (Some(out), true) => batch::written(out, output_format, &args.id_field)?,
         (None, true) => anyhow::bail!("--resume needs -o OUTPUT"),
         _ => Default::default(),
     };
@@ -145,7 +155,8 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         sort: args.sort.map(Into::into),
         top: args.top,
-        skip_ids,
+        skip,
+        shard,
     };
     let engine = Engine::load(&args.encoder.engine_config(args.models.clone()))?;
     if !args.quiet {
@@ -220,6 +231,12 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         summary.errors,
         summary.skipped
     );
+    if let Some(shard) = shard {
+        eprintln!(
+            "shard {shard}: {} rows left to the other shards",
+            summary.other_shards
+        );
+    }
     eprintln!(
         "labelled ad: {:.1}%; with compliance findings: {:.1}%",
         share(summary.ads),

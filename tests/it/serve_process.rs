@@ -1,5 +1,5 @@
-//! `adlens serve` as a real process: it answers on a loopback port, and SIGTERM while
-//! requests are in flight loses none of them.
+//! `adlens serve` as a real process: it answers on a loopback port (and to `adlens
+//! health`), and SIGTERM while requests are in flight loses none of them.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -96,6 +96,21 @@ fn sigterm_drains_in_flight_requests() {
     .unwrap();
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("ad_probability"));
+    // The container HEALTHCHECK: `adlens health` exits 0 against a ready service.
+    let health = |port: u16| {
+        Command::new(env!("CARGO_BIN_EXE_adlens"))
+            .args(["health", "--timeout", "5s", "--addr"])
+            .arg(format!("127.0.0.1:{port}"))
+            .env_remove("ADLENS_ADDR")
+            .output()
+            .unwrap()
+    };
+    let ok = health(port);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
 
     // Long notes keep the requests busy while the signal arrives.
     let note = "周末带娃去了新开的亲子餐厅，环境不错，菜品一般，价格偏贵。".repeat(50);
@@ -128,4 +143,11 @@ fn sigterm_drains_in_flight_requests() {
     );
     let exit = child.wait().unwrap();
     assert!(exit.success(), "exit status {exit:?}");
+    let gone = health(port);
+    assert_eq!(
+        gone.status.code(),
+        Some(1),
+        "a stopped service is unhealthy"
+    );
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("/health"));
 }
