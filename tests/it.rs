@@ -18,4 +18,5 @@ mod it {
     mod server;
     mod spans;
     mod train_eval;
+    mod trust_fit;
 }

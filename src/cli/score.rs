@@ -64,6 +64,9 @@ pub struct ScoreArgs {
     /// Encoder options.
     #[command(flatten)]
     pub encoder: super::encoder_args::EncoderArgs,
+    /// Trust priors.
+    #[command(flatten)]
+    pub trust: super::TrustPriorsArgs,
 }
 
 fn format_of(path: &Path) -> Option<Format> {
@@ -147,7 +150,9 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         top: args.top,
         skip_ids,
     };
-    let engine = Engine::load(&args.encoder.engine_config(args.models.clone()))?;
+    let trust = args.trust.model()?;
+    let mut engine = Engine::load(&args.encoder.engine_config(args.models.clone()))?;
+    engine.set_trust(trust);
     if !args.quiet {
         for (name, status) in engine.components() {
             eprintln!("{name}: {status}");
