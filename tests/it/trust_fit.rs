@@ -59,7 +59,7 @@ fn fit_then_check_with_the_fitted_priors() {
     let md = std::fs::read_to_string(dir.path().join("report/report.md")).unwrap();
     assert!(md.contains("| `credibility_penalty` | 9 |"), "{md}");
     assert!(
-        md.contains("| one-sided | 4 |") && md.contains("| control | 1 |"),
+        md.contains("| one-sided | 5 |") && md.contains("| control | 1 |"),
         "{md}"
     );
     let json: serde_json::Value = serde_json::from_str(

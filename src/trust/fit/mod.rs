@@ -172,7 +172,7 @@ fn gauss_newton_step(
     }
     for o in obs {
         let (f, grad) = o.predict_with_gradient(theta);
-        let w = 1.0 / (o.var + tau2[o.kind]);
+        let w = 1.0 / (o.variance(theta) + tau2[o.kind]);
         // Linearised: y ≈ f + g·(θ' − θ)  ⇒  y − f + g·θ ≈ g·θ'.
         let z = o.y - f + grad.iter().zip(theta).map(|(g, t)| g * t).sum::<f64>();
         for i in 0..K {

@@ -43,13 +43,17 @@ pub struct FitNote {
     pub(super) group: String,
 }
 
-/// One observation: `y` ≈ prediction(θ), sampling variance `var`.
+/// One observation: `y` ≈ prediction(θ), with a sampling variance: `var` for a
+/// credibility change; for a call-out share out of `trials` comments, the binomial
+/// variance at the predicted share (weights from the observed share would favour
+/// notes with few call-outs and bias recognition down).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Obs {
     pub kind: usize,
     pub note: usize,
     pub y: f64,
-    pub var: f64,
+    var: f64,
+    trials: f64,
     features: Features,
     p: f64,
 }
@@ -118,24 +122,20 @@ impl FitNote {
         if self.features.clear {
             return out;
         }
-        let obs = |kind, y, var| Obs {
+        let obs = |kind, y, var, trials| Obs {
             kind,
             note,
             y,
             var,
+            trials,
             features: self.features,
             p: self.p,
         };
         if let (true, Some((d, v))) = (self.treated, self.effect) {
-            out.push(obs(CREDIBILITY, d, v));
+            out.push(obs(CREDIBILITY, d, v, 0.0));
         }
         if let Some((k, n)) = self.callouts {
-            let s = (k as f64 + 0.5) / (n as f64 + 1.0);
-            out.push(obs(
-                RECOGNITION,
-                k as f64 / n as f64,
-                s * (1.0 - s) / n as f64,
-            ));
+            out.push(obs(RECOGNITION, k as f64 / n as f64, 0.0, n as f64));
         }
         out
     }
@@ -181,6 +181,16 @@ pub(super) fn link_change(t: &[f64], f: &Features, p: f64) -> f64 {
 }
 
 impl Obs {
+    /// The sampling variance at coefficients `t`.
+    pub fn variance(&self, t: &[f64]) -> f64 {
+        if self.kind == RECOGNITION {
+            let r = self.predict(t).clamp(0.005, 0.995);
+            r * (1.0 - r) / self.trials
+        } else {
+            self.var
+        }
+    }
+
     pub fn predict(&self, t: &[f64]) -> f64 {
         match self.kind {
             CREDIBILITY => link_change(t, &self.features, self.p),
@@ -217,7 +227,7 @@ pub(super) fn tau2(obs: &[Obs], t: &[f64]) -> [f64; 2] {
         let mut used = [false; K];
         for o in obs.iter().filter(|o| o.kind == kind) {
             let (f, g) = o.predict_with_gradient(t);
-            let w = 1.0 / o.var;
+            let w = 1.0 / o.variance(t);
             q += w * (o.y - f).powi(2);
             sw += w;
             sw2 += w * w;
