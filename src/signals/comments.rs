@@ -228,8 +228,8 @@ mod tests {
         let v = classify_comment(3, "姐妹这是广告吧");
         assert!(v.called_out);
         let s = &v.spans[0];
-        assert_eq!((s.comment, s.start, s.end), (3, 3, 7));
-        assert_eq!(s.text, "是广告吧");
+        assert_eq!((s.comment, s.start, s.end), (3, 3, 6));
+        assert_eq!(s.text, "是广告");
         for c in [
             "恰饭了",
             "软广实锤",

@@ -207,9 +207,9 @@ mod service {
         let first = &c["spans"][0];
         assert_eq!(
             (first["comment"].as_u64(), first["start"].as_u64()),
-            (Some(0), Some(2))
+            (Some(0), Some(1))
         );
-        assert_eq!(first["text"], "是广告吧");
+        assert_eq!(first["text"], "是广告");
         assert_eq!(v["model"]["trust_priors"]["name"], "builtin");
 
         let (_, v) = call(post("/v1/score", json!({"text": super::NOTE}))).await;
