@@ -162,6 +162,11 @@ impl Engine {
         })
     }
 
+    /// Replaces the trust model (`--trust-priors`).
+    pub fn set_trust(&mut self, trust: crate::trust::TrustModel) {
+        self.analyzer.set_trust(trust);
+    }
+
     /// The analyzer (models, trust, manifest).
     pub fn analyzer(&self) -> &Analyzer {
         &self.analyzer

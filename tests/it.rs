@@ -22,4 +22,5 @@ mod it {
     mod shard;
     mod spans;
     mod train_eval;
+    mod trust_fit;
 }

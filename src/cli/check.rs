@@ -28,6 +28,9 @@ pub struct CheckArgs {
     /// Encoder options: like `serve`, `check` uses the encoder when it can have it.
     #[command(flatten)]
     pub encoder: super::encoder_args::EncoderArgs,
+    /// Trust priors.
+    #[command(flatten)]
+    pub trust: super::TrustPriorsArgs,
 }
 
 /// Runs `adlens check`.
@@ -39,8 +42,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         has_link: args.has_link,
     };
     note.validate(usize::MAX)?;
-    let engine = Engine::load(&args.encoder.engine_config(args.models.clone()))
+    let trust = args.trust.model()?;
+    let mut engine = Engine::load(&args.encoder.engine_config(args.models.clone()))
         .with_context(|| format!("loading the models in {}", args.models.display()))?;
+    engine.set_trust(trust);
     let score = engine.score_blocking(&note);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&score)?);
@@ -70,6 +75,16 @@ pub fn render_score(score: &Score, colour: bool) -> String {
             .map_or("  -  ".into(), |p| format!("{p:.3}"));
         out.push_str(&format!("  {:<13} {p}  {}\n", c.name, c.status));
     }
+    let t = &score.trust;
+    let iv =
+        |i: &crate::trust::Interval| format!("{:.3} [{:.3}, {:.3}]", i.estimate, i.low, i.high);
+    out.push_str(&format!(
+        "\nTrust (priors {}, sha256 {})\n  link_cost {}  credibility_delta {}\n",
+        score.model.trust_priors.name,
+        &score.model.trust_priors.sha256[..12.min(score.model.trust_priors.sha256.len())],
+        iv(&t.link_cost),
+        iv(&t.credibility_delta)
+    ));
     out.push_str("\nContributions (log-odds toward ad)\n");
     for c in &score.contributions {
         let at = c

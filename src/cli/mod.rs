@@ -20,6 +20,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub use input::{InputError, read_text_arg};
+pub use trust::TrustPriorsArgs;
 
 /// adlens: how ad-like does a Xiaohongshu note read, why, and what will a purchase
 /// link cost it in trust?
@@ -54,7 +55,7 @@ pub enum Command {
     Soak(soak::SoakArgs),
     /// The e5-small encoder: fetch it.
     Model(encoder_args::ModelArgs),
-    /// Trust-penalty model: plot, check priors.
+    /// Trust-penalty model: plot, check priors, fit them to outcomes, measure the comment rules.
     Trust(trust::TrustArgs),
 }
 

@@ -69,6 +69,9 @@ pub struct ScoreArgs {
     /// Encoder options.
     #[command(flatten)]
     pub encoder: super::encoder_args::EncoderArgs,
+    /// Trust priors.
+    #[command(flatten)]
+    pub trust: super::TrustPriorsArgs,
 }
 
 pub(super) fn format_of(path: &Path) -> Option<Format> {
@@ -158,7 +161,9 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         skip,
         shard,
     };
-    let engine = Engine::load(&args.encoder.engine_config(args.models.clone()))?;
+    let trust = args.trust.model()?;
+    let mut engine = Engine::load(&args.encoder.engine_config(args.models.clone()))?;
+    engine.set_trust(trust);
     if !args.quiet {
         for (name, status) in engine.components() {
             eprintln!("{name}: {status}");

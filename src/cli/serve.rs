@@ -52,6 +52,9 @@ pub struct ServeArgs {
     /// Encoder options.
     #[command(flatten)]
     pub encoder: super::encoder_args::EncoderArgs,
+    /// Trust priors.
+    #[command(flatten)]
+    pub trust: super::TrustPriorsArgs,
     /// Allowed CORS origin (repeat, or `*`); none by default.
     #[arg(
         long = "cors-origin",
@@ -164,6 +167,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         body_timeout: args.body_timeout,
     };
     let cfg = args.encoder.engine_config(args.models.clone());
+    let trust = args.trust.model()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -171,7 +175,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         args.addr,
         limits,
         args.cors_origin,
-        move |_| Engine::load(&cfg),
+        move |_| {
+            Engine::load(&cfg).map(|mut e| {
+                e.set_trust(trust);
+                e
+            })
+        },
     ))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,11 +1,34 @@
-//! `adlens trust`: the trust-penalty model's plot and priors.
+//! `adlens trust`: the trust-penalty model's plot and priors, the fit to a brand's
+//! outcomes, and the comment rules' measurement; `--trust-priors` for the other
+//! commands.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use crate::trust::{Priors, TrustModel, plot_svg};
+use anyhow::Context;
+
+use crate::engine::Engine;
+use crate::trust::fit::{FitNote, fit};
+use crate::trust::{Priors, TrustModel, outcomes, plot_svg};
+
+/// `--trust-priors`: the priors `check`, `score` and `serve` run with.
+#[derive(Debug, Clone, Args)]
+pub struct TrustPriorsArgs {
+    /// Trust priors file (e.g. one written by `adlens trust fit`); default: the
+    /// built-in data/trust_priors.toml. Named with its sha256 at /info and in
+    /// every result's `model.trust_priors`.
+    #[arg(long, env = "ADLENS_TRUST_PRIORS")]
+    pub trust_priors: Option<PathBuf>,
+}
+
+impl TrustPriorsArgs {
+    /// The trust model over the chosen priors (validated; errors name the file).
+    pub fn model(&self) -> anyhow::Result<TrustModel> {
+        TrustModel::load(self.trust_priors.as_deref()).context("loading --trust-priors")
+    }
+}
 
 /// Arguments of `adlens trust`.
 #[derive(Debug, Args)]
@@ -43,6 +66,145 @@ pub enum TrustCommand {
         /// Priors file.
         priors: PathBuf,
     },
+    /// Fit the priors to a brand's own outcomes (columns in docs/trust-penalty.md).
+    Fit(FitArgs),
+    /// Measure the comment call-out rules against hand-labelled comments.
+    Comments {
+        /// Comments, one JSON object per line: `id`, `text`.
+        #[arg(long, default_value = "data/comments/comments.jsonl")]
+        comments: PathBuf,
+        /// One annotator's labels: `id`, `call_out` (true/false).
+        #[arg(long, default_value = "data/comments/labels.a.jsonl")]
+        labels: PathBuf,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Arguments of `adlens trust fit`.
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// Outcomes file, `.csv` (with a header) or `.jsonl`.
+    pub outcomes: PathBuf,
+    /// Where to write the fitted priors (same schema as data/trust_priors.toml).
+    #[arg(short, long, default_value = "data/trust_priors.brand.toml")]
+    pub output: PathBuf,
+    /// Write report.md and report.json (prior vs posterior, predicted vs observed) here.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// The prior (default: the built-in data/trust_priors.toml).
+    #[arg(long, env = "ADLENS_TRUST_PRIORS")]
+    pub priors: Option<PathBuf>,
+    /// Model directory: scores each row's text for its ad probability (a row's own
+    /// `ad_probability` column wins).
+    #[arg(long, default_value = "models", env = "ADLENS_MODELS")]
+    pub models: PathBuf,
+    /// Encoder options, as for `score`.
+    #[command(flatten)]
+    pub encoder: super::encoder_args::EncoderArgs,
+}
+
+fn run_fit(args: FitArgs) -> anyhow::Result<()> {
+    let prior = TrustModel::load(args.priors.as_deref())?;
+    let rows = outcomes::read(&args.outcomes)
+        .with_context(|| format!("reading {}", args.outcomes.display()))?;
+    let need: Vec<String> = rows
+        .iter()
+        .filter(|r| r.ad_probability.is_none())
+        .map(|r| r.text.clone())
+        .collect();
+    let mut scored = if need.is_empty() {
+        Vec::new()
+    } else {
+        let engine = Engine::load(&args.encoder.engine_config(args.models.clone()))
+            .with_context(|| format!("loading the models in {}", args.models.display()))?;
+        engine.score_texts_blocking(&need)
+    }
+    .into_iter();
+    let notes: Vec<FitNote> = rows
+        .iter()
+        .map(|r| {
+            let p = match r.ad_probability {
+                Some(p) => p as f32,
+                None => scored.next().map_or(0.5, |s| s.ad_probability),
+            };
+            FitNote::from_row(r, p)
+        })
+        .collect();
+    let result = fit(prior.priors(), &notes);
+    let header = format!(
+        "# Trust priors fitted by `adlens trust fit` to {} ({} rows), with {} (sha256 {}) as the prior.\n\
+         # Each fitted coefficient has a [<key>.fitted] table: the prior it was updated from and the rows\n\
+         # that informed it. See docs/trust-penalty.md.\n\n",
+        args.outcomes.display(),
+        rows.len(),
+        prior.id().name,
+        prior.id().sha256
+    );
+    let text = format!("{header}{}", result.priors.to_toml_string());
+    Priors::from_toml_str(&text).context("the fitted priors do not validate (a bug)")?;
+    std::fs::write(&args.output, text)
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    eprintln!("wrote {}", args.output.display());
+    if let Some(dir) = &args.report {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let md = result
+            .report
+            .to_markdown(&args.outcomes.display().to_string());
+        std::fs::write(dir.join("report.md"), md)?;
+        std::fs::write(
+            dir.join("report.json"),
+            serde_json::to_string_pretty(&result.report)?,
+        )?;
+        eprintln!("wrote {0}/report.md and {0}/report.json", dir.display());
+    }
+    for c in &result.report.coefficients {
+        eprintln!(
+            "  {:<26} rows {:>5}  prior {} [{}, {}]  →  {} [{}, {}]",
+            c.key,
+            c.rows,
+            c.prior[0],
+            c.prior[1],
+            c.prior[2],
+            c.posterior[0],
+            c.posterior[1],
+            c.posterior[2]
+        );
+    }
+    Ok(())
+}
+
+fn run_comments(
+    comments: &std::path::Path,
+    labels: &std::path::Path,
+    json: bool,
+) -> anyhow::Result<()> {
+    let e = crate::eval::comments::evaluate(comments, labels)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&e)?);
+        return Ok(());
+    }
+    println!(
+        "{} comments, {} labelled call-outs: precision {:.3} ({} / {}), recall {:.3} ({} / {})",
+        e.n,
+        e.positives,
+        e.precision,
+        e.true_positives,
+        e.true_positives + e.false_positives,
+        e.recall,
+        e.true_positives,
+        e.positives
+    );
+    for d in &e.disagreements {
+        let what = if d.label {
+            "missed call-out"
+        } else {
+            "false call-out"
+        };
+        println!("  {} {what}: {}  [{}]", d.id, d.text, d.rules.join(", "));
+    }
+    Ok(())
 }
 
 /// Runs `adlens trust`.
@@ -75,6 +237,12 @@ pub fn run(args: TrustArgs) -> anyhow::Result<ExitCode> {
             print!("{}", p.to_toml_string());
             eprintln!("{}: valid", priors.display());
         }
+        TrustCommand::Fit(a) => run_fit(a)?,
+        TrustCommand::Comments {
+            comments,
+            labels,
+            json,
+        } => run_comments(&comments, &labels, json)?,
     }
     Ok(ExitCode::SUCCESS)
 }

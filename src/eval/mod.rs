@@ -1,6 +1,7 @@
 //! Evaluation: every model's metrics on a labelled file, per-subtype accuracy, and
 //! the report files (HTML, ROC / PR / reliability plots, confident errors).
 
+pub mod comments;
 pub mod invariance;
 pub mod pairs;
 pub mod report;

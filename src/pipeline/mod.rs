@@ -130,6 +130,16 @@ impl Analyzer {
         })
     }
 
+    /// Replaces the trust model (e.g. with `--trust-priors`).
+    pub fn set_trust(&mut self, trust: TrustModel) {
+        self.trust = trust;
+    }
+
+    /// The trust model in use.
+    pub fn trust(&self) -> &TrustModel {
+        &self.trust
+    }
+
     /// True when an encoder head is loaded (the encoder can add to the score).
     pub fn has_head(&self) -> bool {
         self.head.is_some()
@@ -267,10 +277,12 @@ impl Analyzer {
             sentences: ex.sentences,
             segments: side.map(|s| s.segments).unwrap_or_default(),
             trust,
+            comments: None,
             similar,
             model: ModelInfo {
                 version: self.manifest.version.clone(),
                 components: Self::components(&probs, why),
+                trust_priors: self.trust.id().clone(),
             },
             probabilities: probs,
             timings: Timings {

@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use super::windows::{Encoded, Segment};
-use crate::signals::{Finding, Signal};
-use crate::trust::TrustEstimate;
+use crate::signals::{CommentSummary, Finding, Signal};
+use crate::trust::{PriorsId, TrustEstimate};
 
 /// A note to score.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -72,6 +72,9 @@ pub struct ModelInfo {
     pub version: String,
     /// Every component and whether it was used.
     pub components: Vec<Component>,
+    /// The trust priors in force: `builtin` or the file given with
+    /// `--trust-priors`, and the sha256 of its text.
+    pub trust_priors: PriorsId,
 }
 
 /// Milliseconds per stage.
@@ -125,6 +128,9 @@ pub struct Score {
     pub has_link: bool,
     /// What a purchase link would cost this note in reader trust.
     pub trust: TrustEstimate,
+    /// The note's comments, when the request carried them: how many call the
+    /// note out as an ad, with the matched spans. Null without comments.
+    pub comments: Option<CommentSummary>,
     /// For a note longer than one encoder window: each window's char span and its
     /// own ad probability, so a reader sees where the promotional part is. Empty
     /// when the note fits one window or the encoder did not run.
@@ -138,6 +144,17 @@ pub struct Score {
     pub probabilities: Probabilities,
     /// Time per stage.
     pub timings: Timings,
+}
+
+impl Score {
+    /// Adds the summary of the note's comments (`comments` in the request); an
+    /// empty list leaves `comments` null.
+    pub fn with_comments(mut self, comments: &[String]) -> Score {
+        if !comments.is_empty() {
+            self.comments = Some(crate::signals::classify_comments(comments));
+        }
+        self
+    }
 }
 
 /// A training note close to the scored one.

@@ -28,6 +28,10 @@ pub struct ScoreRequest {
     /// Your id, echoed back.
     #[serde(default)]
     pub id: Option<String>,
+    /// The note's comments, if you have them: the result's `comments` says how
+    /// many call the note out as an ad (是广告吧, 恰饭, 软广 …), with spans.
+    #[serde(default)]
+    pub comments: Vec<String>,
 }
 
 /// `POST /v1/score/batch` body (unknown fields rejected the same way; an unknown
@@ -122,15 +126,16 @@ pub async fn score(
     State(app): State<Arc<AppState>>,
     ApiJson(req): ApiJson<ScoreRequest>,
 ) -> Result<Json<Score>, ApiError> {
+    let comments = req.comments.clone();
     let note = Note::from(req);
     note.validate(app.limits.max_chars)?;
     let engine = app.engine()?;
     let score = engine.score(note).await?;
     super::metrics::record_stages(&score.timings);
-    Ok(Json(score))
+    Ok(Json(score.with_comments(&comments)))
 }
 
-fn parse_item(v: Value, max_chars: usize) -> Result<Note, ItemError> {
+fn parse_item(v: Value, max_chars: usize) -> Result<(Note, Vec<String>), ItemError> {
     let id = v.get("id").and_then(crate::data::id_string);
     let fail = |e: NoteError| ItemError {
         id: id.clone(),
@@ -139,9 +144,10 @@ fn parse_item(v: Value, max_chars: usize) -> Result<Note, ItemError> {
     };
     let req: ScoreRequest =
         serde_json::from_value(v).map_err(|e| fail(NoteError::from_json_error(e.to_string())))?;
+    let comments = req.comments.clone();
     let note = Note::from(req);
     note.validate(max_chars).map_err(fail)?;
-    Ok(note)
+    Ok((note, comments))
 }
 
 /// Scores a batch of notes, in order; bad notes get an error in their slot.
@@ -170,23 +176,23 @@ pub async fn score_batch(
     }
     let engine = app.engine()?;
     metrics::histogram!("adlens_batch_size").record(req.notes.len() as f64);
-    let parsed: Vec<Result<Note, ItemError>> = req
+    let parsed: Vec<Result<(Note, Vec<String>), ItemError>> = req
         .notes
         .into_iter()
         .map(|v| parse_item(v, app.limits.max_chars))
         .collect();
     let good: Vec<Note> = parsed
         .iter()
-        .filter_map(|p| p.as_ref().ok().cloned())
+        .filter_map(|p| p.as_ref().ok().map(|(n, _)| n.clone()))
         .collect();
     let mut scores = engine.score_many(good).await?.into_iter();
     let results = parsed
         .into_iter()
         .map(|p| match p {
-            Ok(_) => {
+            Ok((_, comments)) => {
                 let s = scores.next().expect("one score per good note");
                 super::metrics::record_stages(&s.timings);
-                BatchItem::Scored(Box::new(s))
+                BatchItem::Scored(Box::new(s.with_comments(&comments)))
             }
             Err(e) => BatchItem::Failed(e),
         })
@@ -204,7 +210,7 @@ pub async fn health(State(app): State<Arc<AppState>>) -> Response {
     }
 }
 
-/// Version, model components and manifests, limits.
+/// Version, model components and manifests, the trust priors in force, limits.
 #[utoipa::path(get, path = "/info", responses((status = 200, description = "Service information")))]
 pub async fn info(State(app): State<Arc<AppState>>) -> Json<Value> {
     let engine = app.engine().ok();
@@ -214,6 +220,7 @@ pub async fn info(State(app): State<Arc<AppState>>) -> Json<Value> {
         "status": app.status(),
         "components": engine.as_ref().map(|e| e.components()),
         "manifest": engine.as_ref().map(|e| e.manifest().clone()),
+        "trust_priors": engine.as_ref().map(|e| e.analyzer().trust().id().clone()),
         "limits": app.limits,
     }))
 }

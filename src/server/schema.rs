@@ -77,6 +77,53 @@ pub struct ModelInfoDoc {
     version: String,
     /// Every component and whether it was used.
     components: Vec<ComponentDoc>,
+    /// The trust priors in force.
+    trust_priors: PriorsIdDoc,
+}
+
+/// Which trust priors are in force.
+#[derive(ToSchema)]
+#[schema(as = PriorsId)]
+pub struct PriorsIdDoc {
+    /// `builtin` (data/trust_priors.toml compiled in) or the `--trust-priors` path.
+    name: String,
+    /// sha256 (hex) of the priors' TOML text.
+    sha256: String,
+}
+
+/// One rule match in one comment.
+#[derive(ToSchema)]
+#[schema(as = CommentSpan)]
+pub struct CommentSpanDoc {
+    /// Index of the comment in the request's `comments`.
+    comment: usize,
+    /// First char (inclusive).
+    start: usize,
+    /// Last char (exclusive).
+    end: usize,
+    /// The matched text.
+    text: String,
+    /// The rule (`ad_word`, `paid`, `promotion`, `sarcastic_denial`, `denial` …).
+    rule: String,
+    /// `call_out`, `denial` or `sarcasm`.
+    kind: String,
+    /// What the rule means, in Chinese.
+    explanation: String,
+}
+
+/// The request's comments, summarised: how many call the note out as an ad.
+#[derive(ToSchema)]
+#[schema(as = CommentSummary)]
+pub struct CommentSummaryDoc {
+    /// Comments given.
+    n: usize,
+    /// Comments that call the note out as an ad.
+    called_out: usize,
+    /// `called_out / n`.
+    share: f32,
+    /// The deciding matches of every comment (call-outs, sarcasm, or the
+    /// denials that cancelled a call-out word).
+    spans: Vec<CommentSpanDoc>,
 }
 
 /// Milliseconds per stage.
@@ -201,6 +248,8 @@ pub struct ScoreDoc {
     has_link: bool,
     /// What a purchase link would cost this note in reader trust.
     trust: TrustDoc,
+    /// The request's comments summarised (null when it carried none).
+    comments: Option<CommentSummaryDoc>,
     /// Nearest authentic and ad training notes (needs the encoder; null without).
     similar: Option<SimilarDoc>,
     /// The model and its components.

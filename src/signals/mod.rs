@@ -4,6 +4,7 @@
 //! are derived from the signals.
 
 mod analysis;
+mod comments;
 mod compliance;
 mod detect;
 mod lexicon;
@@ -12,6 +13,10 @@ mod structure;
 use serde::{Deserialize, Serialize};
 
 pub use analysis::{Analysis, Settled, analyze};
+pub use comments::{
+    CommentRuleKind, CommentRulesError, CommentSpan, CommentSummary, CommentVerdict,
+    classify_comment, classify_comments,
+};
 pub use compliance::{Finding, Severity, compliance};
 pub use detect::detect;
 pub use lexicon::LexiconError;

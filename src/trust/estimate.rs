@@ -7,7 +7,7 @@ use super::TrustError;
 use super::advice::advice;
 use super::features::Features;
 use super::interval::{Interval, round3};
-use super::priors::{Prior, Priors};
+use super::priors::{Prior, Priors, PriorsId};
 use crate::signals::{Settled, Signal};
 
 /// Ad probability at or above which an unlabelled note should carry a 广告 label
@@ -63,6 +63,7 @@ pub struct TrustEstimate {
 #[derive(Debug, Clone)]
 pub struct TrustModel {
     priors: Priors,
+    id: PriorsId,
 }
 
 /// Which end of each prior to read; every formula is non-decreasing in each
@@ -92,14 +93,43 @@ fn ends(f: impl Fn(End) -> f32) -> Interval {
 }
 
 impl TrustModel {
-    /// A model over priors (validate them first, as [`Priors::load`] does).
+    /// A model over priors (validate them first, as [`Priors::load`] does). Its
+    /// identity is `builtin` when they equal the built-in priors, else `custom`
+    /// with the sha256 of their TOML serialisation.
     pub fn new(priors: Priors) -> TrustModel {
-        TrustModel { priors }
+        let id = match Priors::builtin() {
+            Ok(b) if b == priors => PriorsId::builtin(),
+            _ => PriorsId {
+                name: "custom".into(),
+                sha256: crate::data::sha256_hex(priors.to_toml_string().as_bytes()),
+            },
+        };
+        TrustModel { priors, id }
     }
 
     /// A model over the built-in `data/trust_priors.toml`.
     pub fn builtin() -> Result<TrustModel, TrustError> {
-        Ok(TrustModel::new(Priors::builtin()?))
+        Ok(TrustModel {
+            priors: Priors::builtin()?,
+            id: PriorsId::builtin(),
+        })
+    }
+
+    /// A model over the priors file at `path` (identified by its path and sha256),
+    /// or over the built-in priors when `path` is `None`.
+    pub fn load(path: Option<&std::path::Path>) -> Result<TrustModel, TrustError> {
+        match path {
+            None => TrustModel::builtin(),
+            Some(p) => {
+                let (priors, id) = Priors::load_identified(p)?;
+                Ok(TrustModel { priors, id })
+            }
+        }
+    }
+
+    /// Which priors are in force.
+    pub fn id(&self) -> &PriorsId {
+        &self.id
     }
 
     /// The priors in use.

@@ -27,7 +27,9 @@ mod advice;
 mod estimate;
 mod example;
 mod features;
+pub mod fit;
 mod interval;
+pub mod outcomes;
 mod plot;
 mod priors;
 
@@ -35,7 +37,7 @@ pub use estimate::{Driver, LABEL_THRESHOLD, TrustEstimate, TrustModel};
 pub use example::{priors_table, worked_example};
 pub use interval::Interval;
 pub use plot::plot_svg;
-pub use priors::{Prior, Priors, Source};
+pub use priors::{Fitted, Prior, Priors, PriorsId, Source};
 
 /// Errors of the trust stage.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +61,9 @@ pub enum TrustError {
         /// What is wrong.
         why: String,
     },
+    /// The outcomes file of `adlens trust fit` is unusable.
+    #[error("outcomes: {0}")]
+    Outcomes(#[from] outcomes::OutcomesError),
     /// The plot could not be drawn.
     #[error("cannot draw the trust plot: {0}")]
     Plot(String),

@@ -39,6 +39,46 @@ pub struct Prior {
     /// At least one source.
     #[serde(default)]
     pub sources: Vec<Source>,
+    /// Set by `adlens trust fit`: the prior this coefficient was updated from and
+    /// how many outcome rows informed it. Absent in the literature priors; the
+    /// loader accepts files with and without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fitted: Option<Fitted>,
+}
+
+/// How `adlens trust fit` updated one coefficient (docs/trust-penalty.md, "Fitting
+/// the priors to a brand's outcomes").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fitted {
+    /// Outcome rows that informed the coefficient; 0 keeps the prior as it was.
+    pub rows: u32,
+    /// The prior's central value before the update.
+    pub prior_value: f32,
+    /// The prior's `low` before the update.
+    pub prior_low: f32,
+    /// The prior's `high` before the update.
+    pub prior_high: f32,
+}
+
+/// Which priors are in force: `builtin` or the file's path, and the sha256 of the
+/// TOML text they were read from. Reported at `/info` and in every result's `model`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriorsId {
+    /// `builtin` (the compiled-in `data/trust_priors.toml`) or the file's path.
+    pub name: String,
+    /// sha256 (hex) of the TOML text.
+    pub sha256: String,
+}
+
+impl PriorsId {
+    /// The identity of the compiled-in priors.
+    pub fn builtin() -> PriorsId {
+        PriorsId {
+            name: "builtin".into(),
+            sha256: crate::data::sha256_hex(BUILTIN.as_bytes()),
+        }
+    }
 }
 
 /// Every coefficient of the trust model.
@@ -109,14 +149,24 @@ impl Priors {
 
     /// Reads and validates a priors file.
     pub fn load(path: &Path) -> Result<Priors, TrustError> {
+        Ok(Priors::load_identified(path)?.0)
+    }
+
+    /// [`Priors::load`], with the file's identity (its path and sha256).
+    pub fn load_identified(path: &Path) -> Result<(Priors, PriorsId), TrustError> {
         let s = std::fs::read_to_string(path).map_err(|e| TrustError::Io {
             path: path.display().to_string(),
             source: e,
         })?;
-        Priors::from_toml_str(&s).map_err(|e| match e {
+        let priors = Priors::from_toml_str(&s).map_err(|e| match e {
             TrustError::Parse(why) => TrustError::Parse(format!("{}: {why}", path.display())),
             other => other,
-        })
+        })?;
+        let id = PriorsId {
+            name: path.display().to_string(),
+            sha256: crate::data::sha256_hex(s.as_bytes()),
+        };
+        Ok((priors, id))
     }
 
     /// The priors shipped in `data/trust_priors.toml` (compiled in), validated.
@@ -134,6 +184,39 @@ impl Priors {
     /// Every prior with its key, in file order.
     pub(super) fn entries(&self) -> Vec<(&'static str, &Prior)> {
         self.all().into_iter().map(|(k, p, _)| (k, p)).collect()
+    }
+
+    /// Every prior with its key, mutable, in file order (for the fit).
+    pub(super) fn entries_mut(&mut self) -> [(&'static str, &mut Prior); 13] {
+        [
+            ("recognition_undisclosed", &mut self.recognition_undisclosed),
+            ("recognition_floor", &mut self.recognition_floor),
+            ("recognition_overt_cues", &mut self.recognition_overt_cues),
+            ("recognition_vague_label", &mut self.recognition_vague_label),
+            ("credibility_penalty", &mut self.credibility_penalty),
+            ("purchase_intent_penalty", &mut self.purchase_intent_penalty),
+            ("one_sided_multiplier", &mut self.one_sided_multiplier),
+            ("two_sided_multiplier", &mut self.two_sided_multiplier),
+            ("experience_multiplier", &mut self.experience_multiplier),
+            ("disclosure_multiplier", &mut self.disclosure_multiplier),
+            (
+                "absolute_claim_multiplier",
+                &mut self.absolute_claim_multiplier,
+            ),
+            ("found_out_rate", &mut self.found_out_rate),
+            ("found_out_penalty", &mut self.found_out_penalty),
+        ]
+    }
+
+    /// The allowed `[min, max]` of the coefficient `key`.
+    pub(super) fn bounds_of(&self, key: &str) -> Option<(f32, f32)> {
+        self.all()
+            .into_iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, _, r)| {
+                let (min, max, _) = r.bounds();
+                (min, max)
+            })
     }
 
     fn all(&self) -> [(&'static str, &Prior, Range); 13] {
@@ -246,6 +329,17 @@ fn check_prior(key: &str, p: &Prior, range: Range) -> Result<(), TrustError> {
         return Err(invalid(
             key,
             format!("must be {what}, got [{}, {}]", p.low, p.high),
+        ));
+    }
+    if let Some(f) = &p.fitted
+        && !(f.prior_low <= f.prior_value && f.prior_value <= f.prior_high)
+    {
+        return Err(invalid(
+            &format!("{key}.fitted"),
+            format!(
+                "needs prior_low <= prior_value <= prior_high, got {} <= {} <= {}",
+                f.prior_low, f.prior_value, f.prior_high
+            ),
         ));
     }
     if p.sources.is_empty() {
