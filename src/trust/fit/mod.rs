@@ -159,7 +159,7 @@ fn gauss_newton_step(
     tau2: [f64; 2],
 ) -> (Vec<f64>, Vec<Vec<f64>>) {
     let mut prec = vec![vec![0.0; K]; K];
-    let mut rhs = vec![0.0; K];
+    let mut rhs = [0.0; K];
     for i in 0..K {
         // A coefficient with a zero-width prior is fixed: a huge precision pins it.
         let p0 = if free[i] {
