@@ -49,6 +49,9 @@ struct Comment {
 struct Label {
     id: String,
     call_out: bool,
+    /// The annotator found the comment hard to decide; read, not used (the label counts).
+    #[serde(default, rename = "unsure")]
+    _unsure: bool,
 }
 
 /// One comment where the rules and the labels disagree.
