@@ -105,7 +105,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<BenchReport> {
         notes_per_s: texts.len() as f64 / seconds,
         p50_ms: quantile(&times, 0.5),
         p95_ms: quantile(&times, 0.95),
-        peak_rss_mb: peak_rss_mb().unwrap_or(f64::NAN),
+        peak_rss_mb: super::soak::status_kb("self", "VmHWM")
+            .map_or(f64::NAN, |kb| kb as f64 / 1024.0),
     })
 }
 
@@ -179,19 +180,6 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     }
     let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
     sorted[rank - 1]
-}
-
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
 }
 
 #[cfg(test)]

@@ -185,10 +185,15 @@ fn spawn_server(models: &std::path::Path) -> anyhow::Result<(Child, SocketAddr)>
 }
 
 fn rss_kb(pid: u32) -> Option<u64> {
+    status_kb(&pid.to_string(), "VmRSS")
+}
+
+/// A kB field (`VmRSS`, `VmHWM`, …) of `/proc/<pid>/status`; `pid` may be `self`.
+pub(super) fn status_kb(pid: &str, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
 }
