@@ -40,6 +40,13 @@ pub struct TrainArgs {
     /// ads and organic notes half each (default: every note weighs 1).
     #[arg(long)]
     pub balance: bool,
+    /// L2 strengths the cross-validation chooses from (comma-separated).
+    #[arg(long, value_delimiter = ',', default_values_t = TrainOptions::default().l2_grid)]
+    pub l2: Vec<f32>,
+    /// Choose the L2 strength by the pooled cross-validated log-loss instead of
+    /// the mean of the per-source ones.
+    #[arg(long)]
+    pub l2_pooled: bool,
     /// Embedding cache file.
     #[arg(long, default_value = ".cache/embeddings/e5-small.bin")]
     pub cache: PathBuf,
@@ -54,6 +61,8 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         limit: args.limit,
         balance: args.balance,
+        l2_grid: args.l2,
+        l2_by_source: !args.l2_pooled,
         ..TrainOptions::default()
     };
     let src = args.encoder.dir().map(|dir| train::EncoderSource {
@@ -80,6 +89,12 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
             e.calibrated.dev.roc_auc,
             e.calibrated.dev.f1,
             e.calibrated.dev.ece
+        );
+    }
+    for s in &m.linear.cv_by_source {
+        eprintln!(
+            "linear, out of fold on train: {} ROC-AUC {:.4} ({} notes, {} ads)",
+            s.source, s.roc_auc, s.n, s.ads
         );
     }
     let r = &m.rules.dev;

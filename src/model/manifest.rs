@@ -79,11 +79,28 @@ pub struct LinearInfo {
     pub epochs: usize,
     /// Cross-validated log-loss for each L2 strength tried.
     pub cv_log_loss: Vec<(f32, f32)>,
+    /// Out-of-fold ROC-AUC per source at the chosen L2 (sources with both
+    /// labels), measured on train alone.
+    #[serde(default)]
+    pub cv_by_source: Vec<SourceCv>,
     /// Non-zero weights stored.
     pub nonzero_weights: usize,
     /// Calibration and dev figures.
     #[serde(flatten)]
     pub calibrated: Calibrated,
+}
+
+/// Cross-validated ranking quality on one source's training notes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceCv {
+    /// Source name.
+    pub source: String,
+    /// Training notes of the source.
+    pub n: usize,
+    /// Ads among them.
+    pub ads: usize,
+    /// Out-of-fold ROC-AUC.
+    pub roc_auc: f64,
 }
 
 /// The logistic head on encoder embeddings.

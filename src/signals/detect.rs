@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, MatchKind};
 
 use super::lexicon::LEXICON;
-use super::{Signal, SignalKind, structure};
+use super::{Signal, SignalKind, brands, structure};
 use crate::text::{EntityKind, Normalized, Token};
 
 struct Matchers {
@@ -110,6 +110,7 @@ pub fn detect(n: &Normalized, tokens: &[Token]) -> Vec<Signal> {
     let tags = structure::hashtags(n);
     out.extend(structure::campaign_hashtags(&tags));
     out.extend(structure::brand_tag_stack(n, &tags));
+    out.extend(brands::brand_tags(n, &tags));
 
     apply_context(&mut out);
     out.sort_by_key(|s| (s.start, s.end, s.kind));

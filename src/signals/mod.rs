@@ -4,6 +4,7 @@
 //! are derived from the signals.
 
 mod analysis;
+mod brands;
 mod comments;
 mod compliance;
 mod detect;

@@ -188,12 +188,13 @@ pub(super) type Tag<'a> = (&'a Entity, String);
 pub(super) fn hashtags(n: &Normalized) -> Vec<Tag<'_>> {
     n.entities_of(EntityKind::Hashtag)
         .map(|e| {
-            let inner = e
-                .text
-                .trim_matches('#')
-                .replace("[话题]", "")
-                .replace("[超话]", "")
-                .to_lowercase();
+            let inner = fast2s::convert(
+                &e.text
+                    .trim_matches('#')
+                    .replace("[话题]", "")
+                    .replace("[超话]", "")
+                    .to_lowercase(),
+            );
             (e, inner)
         })
         .collect()

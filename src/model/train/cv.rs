@@ -81,19 +81,31 @@ pub struct Dataset<'a> {
     pub targets: &'a [f32],
     /// Row weights, or empty.
     pub weights: &'a [f32],
+    /// Source index of each row, or empty. With sources, the L2 strength is
+    /// chosen by the mean of the per-source log-losses, so the source with the
+    /// most notes does not decide alone how closely the model may fit.
+    pub groups: &'a [usize],
 }
 
 /// Weighted mean log-loss (the quantity the fit minimises, so the L2 choice
-/// matches it).
+/// matches it); with sources, the mean over sources of each one's log-loss.
 fn log_loss(margins: &[f32], data: Dataset<'_>) -> f32 {
     let w = |i: usize| data.weights.get(i).copied().unwrap_or(1.0);
-    let (mut total, mut sum) = (0.0f32, 0.0f32);
+    let g = |i: usize| data.groups.get(i).copied().unwrap_or(0);
+    let n_groups = (0..margins.len()).map(g).max().map_or(0, |m| m + 1);
+    let (mut total, mut sum) = (vec![0.0f32; n_groups], vec![0.0f32; n_groups]);
     for (i, (&m, &y)) in margins.iter().zip(data.targets).enumerate() {
         let p = sigmoid(m).clamp(1e-7, 1.0 - 1e-7);
-        total -= w(i) * (y * p.ln() + (1.0 - y) * (1.0 - p).ln());
-        sum += w(i);
+        total[g(i)] -= w(i) * (y * p.ln() + (1.0 - y) * (1.0 - p).ln());
+        sum[g(i)] += w(i);
     }
-    total / sum.max(1e-6)
+    let per: Vec<f32> = total
+        .iter()
+        .zip(&sum)
+        .filter(|(_, s)| **s > 0.0)
+        .map(|(t, s)| t / s)
+        .collect();
+    per.iter().sum::<f32>() / per.len().max(1) as f32
 }
 
 /// A cross-validated fit: the chosen L2, the log-loss per candidate, the out-of-fold
@@ -222,6 +234,30 @@ mod tests {
             .count();
         assert_eq!(flagged, 0, "2 % of 10 rounds down to none");
         assert!(held.threshold_rule.contains("real organic"));
+    }
+
+    #[test]
+    fn with_sources_each_source_counts_the_same_in_the_loss() {
+        // Nine confident right answers in source 0, one confident wrong one in
+        // source 1: pooled the wrong one is diluted, per source it is half the loss.
+        let margins = [5.0f32; 10];
+        let mut targets = vec![1.0f32; 10];
+        targets[9] = 0.0;
+        let groups: Vec<usize> = (0..10).map(|i| usize::from(i == 9)).collect();
+        let pooled = Dataset {
+            rows: &[],
+            targets: &targets,
+            weights: &[],
+            groups: &[],
+        };
+        let by_source = Dataset {
+            groups: &groups,
+            ..pooled
+        };
+        let a = log_loss(&margins, pooled);
+        let b = log_loss(&margins, by_source);
+        assert!((a - 0.50).abs() < 0.01, "{a}");
+        assert!((b - 2.50).abs() < 0.01, "{b}");
     }
 
     #[test]

@@ -72,6 +72,7 @@ pub fn train_encoder_side(
         rows: &rows,
         targets: &targets,
         weights: &w,
+        groups: &[],
     };
     let mut head_fit = fit(data, DIM, &head_grid, opts.epochs, opts.folds, opts.seed);
     let folded: Vec<f32> = head_fit
