@@ -17,6 +17,9 @@ pub struct Fields {
     pub id: String,
     /// Whether a link is (or will be) attached.
     pub link: String,
+    /// The note's comments: a JSON list of strings, or text with one comment
+    /// per line (a CSV cell).
+    pub comments: String,
 }
 
 /// A usable row.
@@ -28,6 +31,8 @@ pub struct Row {
     pub text: String,
     /// Whether a link is attached.
     pub has_link: bool,
+    /// The note's comments (empty when the row has none).
+    pub comments: Vec<String>,
     /// Every input field, passed through to the output.
     pub fields: Map<String, Value>,
 }
@@ -88,12 +93,39 @@ pub fn row_from_map(fields: Map<String, Value>, f: &Fields) -> Result<Row, RowEr
         });
     }
     let has_link = fields.get(&f.link).is_some_and(truthy);
+    let comments = comments_of(fields.get(&f.comments), &f.comments)
+        .map_err(|why| malformed(id.clone(), why))?;
     Ok(Row {
         id,
         text,
         has_link,
+        comments,
         fields,
     })
+}
+
+/// The comments cell: absent or null is none; a list must hold strings; text
+/// holds one comment per line (blank lines skipped).
+fn comments_of(v: Option<&Value>, name: &str) -> Result<Vec<String>, String> {
+    match v {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::String(s)) => Ok(s
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|c| match c {
+                Value::String(s) => Ok(s.clone()),
+                other => Err(format!("field `{name}` must hold strings, got {other}")),
+            })
+            .collect(),
+        Some(other) => Err(format!(
+            "field `{name}` must be a list of strings or text with one comment per line, got {other}"
+        )),
+    }
 }
 
 /// JSONL rows, one per non-blank line.
@@ -211,6 +243,7 @@ mod tests {
             text: "text".into(),
             id: "id".into(),
             link: "has_link".into(),
+            comments: "comments".into(),
         }
     }
 
@@ -255,5 +288,25 @@ mod tests {
         assert!(rows[1].row.is_err());
         assert_eq!(rows[2].line, 5);
         assert!(!rows[2].row.as_ref().unwrap().has_link);
+    }
+
+    #[test]
+    fn comments_come_as_a_list_or_one_per_line_and_bad_ones_are_row_errors() {
+        let input = "{\"id\":\"a\",\"text\":\"x\",\"comments\":[\"是广告吧\",\"好看\"]}\n\
+                     {\"id\":\"b\",\"text\":\"x\",\"comments\":\"恰饭了\\n\\n真好\"}\n\
+                     {\"id\":\"c\",\"text\":\"x\",\"comments\":[1]}\n\
+                     {\"id\":\"d\",\"text\":\"x\",\"comments\":{}}\n\
+                     {\"id\":\"e\",\"text\":\"x\"}\n";
+        let rows: Vec<_> = jsonl(input.as_bytes(), fields())
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(rows[0].row.as_ref().unwrap().comments, ["是广告吧", "好看"]);
+        assert_eq!(rows[1].row.as_ref().unwrap().comments, ["恰饭了", "真好"]);
+        for bad in &rows[2..4] {
+            let e = bad.row.as_ref().unwrap_err();
+            assert!(e.error.to_string().contains("comments"), "{:?}", e.error);
+            assert!(e.id.is_some());
+        }
+        assert!(rows[4].row.as_ref().unwrap().comments.is_empty());
     }
 }

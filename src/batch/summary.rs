@@ -77,6 +77,12 @@ pub fn score_fields(score: &Score) -> Map<String, Value> {
         json!(round4(score.trust.link_cost.estimate)),
     );
     m.insert("label_required".into(), json!(score.trust.label_required));
+    if let Some(c) = &score.comments {
+        m.insert(
+            super::write::COMMENTS.into(),
+            json!({"n": c.n, "called_out": c.called_out, "share": round4(c.share)}),
+        );
+    }
     let mut sigs: Vec<_> = score.signals.iter().filter(|s| s.weight > 0.0).collect();
     sigs.sort_by(|a, b| b.weight.total_cmp(&a.weight));
     m.insert(
@@ -119,7 +125,10 @@ pub(super) fn process(engine: &Engine, rows: Vec<InputRow>) -> Vec<Done> {
     rows.into_iter()
         .map(|r| match r.row {
             Ok(row) => {
-                let score = scores.next().expect("one score per good row");
+                let score = scores
+                    .next()
+                    .expect("one score per good row")
+                    .with_comments(&row.comments);
                 let mut out = row.fields;
                 out.extend(score_fields(&score));
                 out.insert("line".into(), json!(r.line));

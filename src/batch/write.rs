@@ -16,6 +16,10 @@ pub const ADDED: [&str; 8] = [
     "line",
 ];
 
+/// The column of comment call-outs (`called_out/n (share)`), added before
+/// `error` when the input carries comments.
+pub const COMMENTS: &str = "comments_called_out";
+
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -53,6 +57,11 @@ fn flat(v: &Value) -> String {
                 format!("{}: {}", flat(k), flat(t))
             } else if let (Some(c), Some(r)) = (m.get("code"), m.get("rule")) {
                 format!("{} ({})", flat(c), flat(r))
+            } else if let (Some(c), Some(n), Some(s)) =
+                (m.get("called_out"), m.get("n"), m.get("share"))
+            {
+                // Comment call-outs: "2/5 (0.4)".
+                format!("{}/{} ({})", flat(c), flat(n), flat(s))
             } else {
                 Value::Object(m.clone()).to_string()
             }
@@ -96,8 +105,16 @@ impl<W: Write> Writer<W> {
                             .cloned()
                             .collect()
                     });
-                    cols.retain(|c| !ADDED.contains(&c.as_str()));
-                    cols.extend(ADDED.iter().map(|s| s.to_string()));
+                    cols.retain(|c| !ADDED.contains(&c.as_str()) && c != COMMENTS);
+                    // The comment call-outs column only when the input has comments.
+                    let comments =
+                        row.contains_key(COMMENTS) || cols.iter().any(|c| c == "comments");
+                    for a in ADDED {
+                        if a == "error" && comments {
+                            cols.push(COMMENTS.to_owned());
+                        }
+                        cols.push(a.to_owned());
+                    }
                     if !*append {
                         w.write_record(&cols)?;
                     }
@@ -151,5 +168,28 @@ mod tests {
         assert!(s.contains("\"多行\n文本\""));
         assert!(s.contains("offer: 到手价"));
         assert!(s.contains("absolute_terms (广告法第九条第三项)"));
+    }
+
+    #[test]
+    fn comment_call_outs_get_a_column_before_error_when_the_input_has_comments() {
+        let mut out = Vec::new();
+        {
+            let cols = Some(vec!["id".into(), "text".into(), "comments".into()]);
+            let mut w = Writer::new(Format::Csv, &mut out, cols, false);
+            let row: Map<String, Value> = serde_json::from_value(serde_json::json!({
+                "id": "1", "text": "x", "comments": "是广告吧\n好看",
+                "comments_called_out": {"n": 2, "called_out": 1, "share": 0.5},
+                "line": 2
+            }))
+            .unwrap();
+            w.write(&row).unwrap();
+            w.flush().unwrap();
+        }
+        let s = String::from_utf8(out).unwrap();
+        assert!(
+            s.starts_with("id,text,comments,ad_probability,label,link_cost,label_required,top_signals,compliance,comments_called_out,error,line\n"),
+            "{s}"
+        );
+        assert!(s.contains(",1/2 (0.5),"), "{s}");
     }
 }

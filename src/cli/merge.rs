@@ -59,6 +59,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
         text: args.text_field,
         id: args.id_field,
         link: String::new(),
+        comments: String::new(),
     };
     let m = Merge {
         input: Source {

@@ -40,6 +40,10 @@ pub struct ScoreArgs {
     /// Field saying whether a link is (or will be) attached.
     #[arg(long, default_value = "has_link")]
     pub link_field: String,
+    /// Field holding the note's comments: a JSON list of strings, or (CSV) one
+    /// comment per line in the cell. Rows with comments get `comments_called_out`.
+    #[arg(long, default_value = "comments")]
+    pub comments_field: String,
     /// Worker threads (default: available cores).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
@@ -133,6 +137,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         text: args.text_field,
         id: args.id_field.clone(),
         link: args.link_field,
+        comments: args.comments_field,
     };
     let shard = args
         .shard

@@ -282,3 +282,58 @@ fn a_closed_output_pipe_stops_the_run_instead_of_hanging() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+#[test]
+fn comments_in_a_file_are_summarised_like_the_api_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("with_comments.csv");
+    std::fs::write(
+        &input,
+        "id,text,comments\n\
+         c1,用了一个月，挺好用,\"是广告吧\n恰饭了\n好看\"\n\
+         c2,今天去公园散步,\n",
+    )
+    .unwrap();
+    let out = adlens()
+        .args(["score", "--linear-only", "--quiet", "--format", "jsonl"])
+        .arg(&input)
+        .assert()
+        .success();
+    let rows = jsonl(&out.get_output().stdout);
+    let c = &rows[0]["comments_called_out"];
+    assert_eq!(c["n"], 3, "{c}");
+    assert_eq!(c["called_out"], 2, "{c}");
+    assert!(
+        rows[1].get("comments_called_out").is_none(),
+        "no comments, no summary"
+    );
+
+    // The same file to CSV: the column sits before `error`.
+    let out = adlens()
+        .args(["score", "--linear-only", "--quiet", "--format", "csv"])
+        .arg(&input)
+        .assert()
+        .success();
+    let csv = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.ends_with("comments_called_out,error,line"),
+        "{header}"
+    );
+    assert!(csv.contains("2/3 ("), "{csv}");
+
+    // A comment that is not a string is that row's error, not the run's.
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, "{\"id\":\"b1\",\"text\":\"x\",\"comments\":[1,2]}\n").unwrap();
+    let out = adlens()
+        .args(["score", "--linear-only", "--quiet"])
+        .arg(&bad)
+        .assert()
+        .success();
+    let rows = jsonl(&out.get_output().stdout);
+    assert!(
+        rows[0]["error"].as_str().unwrap().contains("comments"),
+        "{}",
+        rows[0]
+    );
+}
