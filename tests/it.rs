@@ -3,6 +3,7 @@
 mod it {
     mod browser;
     mod check_cli;
+    mod closed_pipe;
     mod corpus;
     mod deploy;
     mod directional;

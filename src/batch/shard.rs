@@ -238,6 +238,7 @@ mod tests {
                 id: Some("x".into()),
                 text: "t".into(),
                 has_link: false,
+                comments: Vec::new(),
                 fields: Default::default(),
             }),
         };
