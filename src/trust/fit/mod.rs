@@ -112,6 +112,17 @@ pub fn fit(prior: &Priors, notes: &[FitNote]) -> Fit {
         coefficients.push(CoefficientReport::fitted(key, &before, p, theta[i], sd, n));
     }
     keep_floor_below_ceiling(&mut out);
+    // The report shows what was written: the floor after the clamp.
+    for c in coefficients.iter_mut() {
+        if c.key == "recognition_floor" && c.rows > 0 {
+            let f = &out.recognition_floor;
+            c.posterior = [f.value, f.low, f.high];
+            let w0 = f64::from(c.prior[2] - c.prior[1]);
+            if w0 > 0.0 {
+                c.width_ratio = f64::from(f.high - f.low) / w0;
+            }
+        }
+    }
     let groups = report::groups(notes, &mu0, &theta, tau2);
     Fit {
         priors: out,

@@ -215,3 +215,34 @@ fn the_report_compares_prior_posterior_and_groups() {
     let g = &f.report.groups[0];
     assert!(g.observed_change.is_some() && g.predicted_change_posterior.is_some());
 }
+
+#[test]
+fn the_report_shows_the_coefficients_as_written() {
+    // A truth with the floor above the ceiling (notes that read authentic
+    // called out more than ones that read as ads): the floor's posterior comes
+    // out above the ceiling and is clamped in the file. The report must show the
+    // clamped figures, not the unclamped posterior.
+    let mut t = prior_moments().0;
+    t[0] = 0.08; // recognition_undisclosed
+    t[1] = 0.16; // recognition_floor
+    let mut clamped = 0;
+    for seed in 0..20u64 {
+        let mut rng = Rng(seed * 104_729 + 3);
+        let f = fit(&prior(), &simulate(&mut rng, &t, 2000));
+        let floor = &f.priors.recognition_floor;
+        clamped += usize::from(floor.value == f.priors.recognition_undisclosed.value);
+        for c in &f.report.coefficients {
+            let p = prior_of(&f.priors, &c.key);
+            assert_eq!(
+                c.posterior,
+                [p.value, p.low, p.high],
+                "seed {seed}: {} in the report differs from the file",
+                c.key
+            );
+        }
+    }
+    assert!(
+        clamped > 0,
+        "the truth never pushed the floor past the ceiling"
+    );
+}
