@@ -307,3 +307,34 @@ pub fn run(opts: &TrainOptions, source: Option<&EncoderSource>) -> Result<Manife
     manifest.save(&opts.out_dir)?;
     Ok(manifest)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_fold_ranking_is_reported_per_source_with_both_labels() {
+        let notes: Vec<LabeledNote> = [
+            ("a", "written", data::Label::Ad),
+            ("b", "written", data::Label::Organic),
+            ("c", "real_xhs", data::Label::Ad),
+            ("d", "real_xhs", data::Label::Organic),
+            ("e", "reviews", data::Label::Organic),
+        ]
+        .into_iter()
+        .map(|(text, source, label)| LabeledNote {
+            source: Some(source.into()),
+            ..LabeledNote::new(None, text, label)
+        })
+        .collect();
+        let tr = prepare(&notes, false);
+        assert_eq!(tr.source_names, ["written", "real_xhs", "reviews"]);
+        // Written ranked right, real notes ranked the wrong way round.
+        let oof = [2.0, -2.0, -1.0, 1.0, 0.0];
+        let cv = cv_by_source(&oof, &tr);
+        let names: Vec<&str> = cv.iter().map(|s| s.source.as_str()).collect();
+        assert_eq!(names, ["written", "real_xhs"], "reviews has one label");
+        assert_eq!((cv[0].roc_auc, cv[1].roc_auc), (1.0, 0.0));
+        assert_eq!((cv[1].n, cv[1].ads), (2, 1));
+    }
+}
