@@ -26,17 +26,9 @@ mod problems;
 /// Why a merge failed.
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
-    /// Reading the input failed.
+    /// Reading the input failed, or a shard file could not be opened.
     #[error(transparent)]
     Batch(#[from] BatchError),
-    /// A shard file could not be opened.
-    #[error("cannot open {path}: {source}")]
-    Open {
-        /// The file.
-        path: String,
-        /// The cause.
-        source: std::io::Error,
-    },
     /// Reading a shard file or writing the output failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -82,7 +74,7 @@ fn id_string(v: Option<&Value>) -> Option<String> {
 impl ShardFile {
     fn open(path: &Path, format: Format, id_field: &str) -> Result<ShardFile, MergeError> {
         let shown = path.display().to_string();
-        let file = File::open(path).map_err(|source| MergeError::Open {
+        let file = File::open(path).map_err(|source| BatchError::Open {
             path: shown.clone(),
             source,
         })?;
