@@ -223,12 +223,10 @@ pub fn run(args: LoadtestArgs) -> anyhow::Result<ExitCode> {
         bad
     });
     if let Some(pid) = args.server_pid {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        for l in status
-            .lines()
-            .filter(|l| l.starts_with("VmHWM") || l.starts_with("VmRSS"))
-        {
-            println!("server {l}");
+        for field in ["VmHWM", "VmRSS"] {
+            if let Some(kb) = super::soak::status_kb(&pid.to_string(), field) {
+                println!("server {field}: {kb} kB");
+            }
         }
     }
     Ok(if fivexx == 0 {
