@@ -8,8 +8,8 @@ use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
+use super::Signal;
 use super::structure::Tag;
-use super::{Signal, SignalKind};
 use crate::text::{EntityKind, Normalized};
 
 /// The brand table shipped with adlens.
@@ -212,19 +212,13 @@ pub(super) fn brand_tags(n: &Normalized, tags: &[Tag<'_>]) -> Vec<Signal> {
 }
 
 fn brand_signal(e: &crate::text::Entity, weight: f32, what: String) -> Signal {
-    Signal {
-        explanation: format!(
+    super::structure::entity_mechanic(
+        e,
+        weight,
+        format!(
             "{what}：把品牌挂进话题或@品牌账号是品牌投放笔记的常见做法，自购分享也会这样写，需结合全文判断；与品牌有合作时须标明“广告”。"
         ),
-        rule: Some(super::rules::AD_LAW_14.to_owned()),
-        ..Signal::new(
-            SignalKind::CommercialMechanic,
-            e.start,
-            e.end,
-            e.text.clone(),
-            weight,
-        )
-    }
+    )
 }
 
 #[cfg(test)]

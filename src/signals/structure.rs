@@ -200,6 +200,22 @@ pub(super) fn hashtags(n: &Normalized) -> Vec<Tag<'_>> {
         .collect()
 }
 
+/// A commercial-mechanic cue on a whole hashtag or mention (广告法 Art. 14: an ad
+/// must be identifiable), the form every tag and mention detector reports.
+pub(super) fn entity_mechanic(e: &Entity, weight: f32, explanation: String) -> Signal {
+    Signal {
+        explanation,
+        rule: Some(super::rules::AD_LAW_14.to_owned()),
+        ..Signal::new(
+            SignalKind::CommercialMechanic,
+            e.start,
+            e.end,
+            e.text.clone(),
+            weight,
+        )
+    }
+}
+
 /// Brand-campaign hashtags: a tag with a campaign word (#花知晓新品, #天猫年货节必买好物),
 /// or a brand tag followed by a tag naming one of its models (#徕芬 … #徕芬剃须刀P3Pro).
 /// Ordinary topic stacks (#上海 #上海秋天) are not campaigns.
@@ -224,17 +240,11 @@ pub(super) fn campaign_hashtags(tags: &[Tag<'_>]) -> Vec<Signal> {
             }
             (None, None) => continue,
         };
-        out.push(Signal {
-            explanation: why + "与品牌有合作时须标明“广告”。",
-            rule: Some(super::rules::AD_LAW_14.to_owned()),
-            ..Signal::new(
-                SignalKind::CommercialMechanic,
-                e.start,
-                e.end,
-                e.text.clone(),
-                0.8,
-            )
-        });
+        out.push(entity_mechanic(
+            e,
+            0.8,
+            why + "与品牌有合作时须标明“广告”。",
+        ));
     }
     out
 }
@@ -256,7 +266,7 @@ const TOPIC_PREFIXES: &[&str] = &[
 /// Three or more hashtags starting with the same name (#格力空调 #格力王者柜机
 /// #格力立式空调): one brand's products stacked into the tags, a placement
 /// pattern. Places and broad topics are left out.
-pub(super) fn brand_tag_stack(n: &Normalized, tags: &[Tag<'_>]) -> Vec<Signal> {
+pub(super) fn brand_tag_stack(tags: &[Tag<'_>]) -> Vec<Signal> {
     let tags: Vec<&Tag<'_>> = tags
         .iter()
         .filter(|(_, t)| t.chars().count() >= 3)
@@ -272,21 +282,11 @@ pub(super) fn brand_tag_stack(n: &Normalized, tags: &[Tag<'_>]) -> Vec<Signal> {
         .into_iter()
         .filter(|(_, v)| v.len() >= 3)
         .map(|(head, v)| {
-            let first = tags[v[0]].0;
-            Signal {
-                explanation: format!(
-                    "{} 个话题都以“{head}”开头：把同一品牌的多款产品叠进话题是投放笔记的常见做法；与品牌有合作时须标明“广告”。",
-                    v.len()
-                ),
-                rule: Some(super::rules::AD_LAW_14.to_owned()),
-                ..Signal::new(
-                    SignalKind::CommercialMechanic,
-                    first.start,
-                    first.end,
-                    n.original_slice(first.start, first.end).to_owned(),
-                    0.6,
-                )
-            }
+            let why = format!(
+                "{} 个话题都以“{head}”开头：把同一品牌的多款产品叠进话题是投放笔记的常见做法；与品牌有合作时须标明“广告”。",
+                v.len()
+            );
+            entity_mechanic(tags[v[0]].0, 0.6, why)
         })
         .collect();
     out.sort_by_key(|s| s.start);
@@ -344,13 +344,13 @@ mod tests {
     fn one_brand_stacked_in_the_tags_is_found_and_a_city_is_not() {
         let raw = "冷 #格力空调[话题]# #格力王者柜机[话题]# #猫[话题]# #格力立式空调[话题]#";
         let n = normalize(raw);
-        let s = brand_tag_stack(&n, &hashtags(&n));
+        let s = brand_tag_stack(&hashtags(&n));
         assert_eq!(s.len(), 1, "{s:?}");
         assert!(s[0].explanation.contains("3 个话题都以“格力”开头"));
         assert_eq!(chars(raw, &s[0]), "#格力空调[话题]#");
         let city = "#上海拍照[话题]# #上海秋天[话题]# #上海秋天打卡[话题]# #上海机位[话题]#";
         let n = normalize(city);
-        assert!(brand_tag_stack(&n, &hashtags(&n)).is_empty());
+        assert!(brand_tag_stack(&hashtags(&n)).is_empty());
     }
 
     #[test]
