@@ -338,11 +338,10 @@ fn window_texts(
         if windows.len() == 1 {
             texts.push(n.text.clone());
         } else {
-            let chars: Vec<char> = n.text.chars().collect();
             texts.extend(
-                windows
-                    .iter()
-                    .map(|r| chars[r.clone()].iter().collect::<String>()),
+                encoder::window::slices(&n.text, &windows)
+                    .into_iter()
+                    .map(str::to_owned),
             );
         }
         plan.push(windows);

@@ -124,11 +124,7 @@ fn embed_request(enc: &Encoder, texts: &[String], all_windows: bool) -> anyhow::
     for text in texts {
         first_of.push(pieces.len());
         if all_windows {
-            let chars: Vec<(usize, char)> = text.char_indices().collect();
-            let byte = |c: usize| chars.get(c).map_or(text.len(), |&(b, _)| b);
-            for w in enc.windows(text)? {
-                pieces.push(&text[byte(w.start)..byte(w.end)]);
-            }
+            pieces.extend(encoder::window::slices(text, &enc.windows(text)?));
         } else {
             pieces.push(text);
         }

@@ -19,6 +19,17 @@ pub const WINDOW_TOKENS: usize = 500;
 /// Tokens between the starts of neighbouring windows (half a window).
 pub const WINDOW_STRIDE: usize = 250;
 
+/// The text of each char range of `text` (the windows [`super::Encoder::windows`]
+/// plans), as slices of it.
+pub fn slices<'a>(text: &'a str, ranges: &[Range<usize>]) -> Vec<&'a str> {
+    let starts: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+    let byte = |c: usize| starts.get(c).copied().unwrap_or(text.len());
+    ranges
+        .iter()
+        .map(|r| &text[byte(r.start)..byte(r.end)])
+        .collect()
+}
+
 fn is_sentence_end(c: char) -> bool {
     matches!(c, '。' | '！' | '？' | '!' | '?' | '\n' | '…')
 }
@@ -115,5 +126,16 @@ mod tests {
         for r in &w[1..] {
             assert_eq!(c[r.start - 1], '。', "{r:?}");
         }
+    }
+
+    #[test]
+    fn slices_cut_by_chars_not_bytes() {
+        let text = "小红书😊ab笔记";
+        assert_eq!(
+            slices(text, &[0..3, 3..6, 6..8]),
+            ["小红书", "😊ab", "笔记"]
+        );
+        let whole = std::iter::once(0..8).collect::<Vec<_>>();
+        assert_eq!(slices(text, &whole), [text]);
     }
 }
