@@ -27,6 +27,8 @@ COPY Cargo.toml Cargo.lock ./
 COPY benches ./benches
 COPY tests ./tests
 COPY data ./data
+# The creator page is compiled into the binary (include_str! in src/server/page.rs).
+COPY web/page ./web/page
 COPY src ./src
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     cargo build --release --locked --bin adlens \
