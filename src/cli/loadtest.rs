@@ -224,7 +224,7 @@ pub fn run(args: LoadtestArgs) -> anyhow::Result<ExitCode> {
     });
     if let Some(pid) = args.server_pid {
         for field in ["VmHWM", "VmRSS"] {
-            if let Some(kb) = super::soak::status_kb(&pid.to_string(), field) {
+            if let Some(kb) = super::memory::status_kb(&pid.to_string(), field) {
                 println!("server {field}: {kb} kB");
             }
         }

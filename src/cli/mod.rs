@@ -7,6 +7,7 @@ mod eval;
 mod health;
 mod input;
 mod loadtest;
+mod memory;
 mod merge;
 mod model_bench;
 mod score;

@@ -105,7 +105,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<BenchReport> {
         notes_per_s: texts.len() as f64 / seconds,
         p50_ms: quantile(&times, 0.5),
         p95_ms: quantile(&times, 0.95),
-        peak_rss_mb: super::soak::status_kb("self", "VmHWM")
+        peak_rss_mb: super::memory::status_kb("self", "VmHWM")
             .map_or(f64::NAN, |kb| kb as f64 / 1024.0),
     })
 }

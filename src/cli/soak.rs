@@ -3,9 +3,12 @@
 //! Starts `adlens serve --linear-only` on a loopback port, sends a mix of valid,
 //! invalid and oversized requests for a fixed time, samples the server's resident
 //! memory (`/proc/<pid>/status` VmRSS) every few seconds, and reports the request
-//! counts by status class, RSS after warm-up, at the end and at most, and the RSS
-//! trend (least-squares slope after warm-up). Exits non-zero on any 5xx, any
-//! status that does not fit its request, or any connection error.
+//! counts by status class, RSS after warm-up, at the end and at most, the RSS
+//! trend (least-squares slope after warm-up) and the same slope in each quarter
+//! of the time after warm-up, so a plateau shows as slopes falling toward zero.
+//! The sampler is its own thread, so a loaded client runtime cannot delay it.
+//! Exits non-zero on any 5xx, any status that does not fit its request, or any
+//! connection error.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader as StdBufReader};
@@ -20,6 +23,7 @@ use tokio::io::BufReader;
 use tokio::net::TcpStream;
 
 use super::loadtest::exchange;
+use super::memory::{quarters, rss_kb, slope_mb_per_hour};
 use crate::data;
 
 /// Arguments of `adlens soak`.
@@ -184,36 +188,6 @@ fn spawn_server(models: &std::path::Path) -> anyhow::Result<(Child, SocketAddr)>
     Ok((child, addr))
 }
 
-fn rss_kb(pid: u32) -> Option<u64> {
-    status_kb(&pid.to_string(), "VmRSS")
-}
-
-/// A kB field (`VmRSS`, `VmHWM`, …) of `/proc/<pid>/status`; `pid` may be `self`.
-pub(super) fn status_kb(pid: &str, field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-}
-
-/// Least-squares slope of `(seconds, kB)` samples, in MB per hour.
-fn slope_mb_per_hour(samples: &[(f64, u64)]) -> f64 {
-    let n = samples.len() as f64;
-    if n < 2.0 {
-        return 0.0;
-    }
-    let mx = samples.iter().map(|s| s.0).sum::<f64>() / n;
-    let my = samples.iter().map(|s| s.1 as f64).sum::<f64>() / n;
-    let sxy: f64 = samples.iter().map(|s| (s.0 - mx) * (s.1 as f64 - my)).sum();
-    let sxx: f64 = samples.iter().map(|s| (s.0 - mx).powi(2)).sum();
-    if sxx == 0.0 {
-        return 0.0;
-    }
-    sxy / sxx * 3600.0 / 1024.0
-}
-
 fn stop(mut child: Child) {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -264,14 +238,15 @@ pub fn run(args: SoakArgs) -> anyhow::Result<ExitCode> {
         }
         let begin = Instant::now();
         let until = begin + Duration::from_secs(args.duration);
-        let sampler = tokio::spawn(async move {
+        let sampler = std::thread::spawn(move || {
             let mut samples = Vec::new();
-            let mut tick = tokio::time::interval(every);
-            while Instant::now() < until {
-                tick.tick().await;
+            let mut next = begin;
+            while next < until {
                 if let Some(kb) = rss_kb(pid) {
                     samples.push((begin.elapsed().as_secs_f64(), kb));
                 }
+                next += every;
+                std::thread::sleep(next.saturating_duration_since(Instant::now()));
             }
             samples
         });
@@ -287,7 +262,7 @@ pub fn run(args: SoakArgs) -> anyhow::Result<ExitCode> {
                 all.connection_errors += t.connection_errors;
             }
         }
-        (all, sampler.await.unwrap_or_default())
+        (all, sampler.join().unwrap_or_default())
     });
     stop(child);
     let secs = started.elapsed().as_secs_f64();
@@ -338,6 +313,16 @@ pub fn run(args: SoakArgs) -> anyhow::Result<ExitCode> {
             slope_mb_per_hour(&after),
             after.len()
         );
+        for q in quarters(&after) {
+            println!(
+                "  {:>5.0}–{:<5.0} s: {:.1} → {:.1} MB, trend {:+.2} MB/h",
+                q.first().map_or(0.0, |s| s.0),
+                q.last().map_or(0.0, |s| s.0),
+                mb(q.first().map_or(0, |s| s.1)),
+                mb(q.last().map_or(0, |s| s.1)),
+                slope_mb_per_hour(q)
+            );
+        }
     } else {
         println!("server RSS: no samples after the warm-up");
     }
@@ -355,12 +340,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_mix_has_every_kind_and_the_slope_is_per_hour() {
+    fn the_mix_has_every_kind() {
         let kinds: std::collections::BTreeSet<Kind> = (0..200).map(Kind::of).collect();
         assert_eq!(kinds.len(), 7);
-        // 1 MB more every 60 s is 60 MB/h.
-        let s: Vec<(f64, u64)> = (0..5).map(|i| (i as f64 * 60.0, 1024 * i)).collect();
-        assert!((slope_mb_per_hour(&s) - 60.0).abs() < 1e-9);
-        assert_eq!(slope_mb_per_hour(&[(0.0, 5)]), 0.0);
     }
 }
