@@ -12,7 +12,7 @@ use serde_json::Value;
 use cells::Cells;
 
 /// Every accepted column.
-pub const COLUMNS: [&str; 23] = [
+pub const COLUMNS: [&str; 33] = [
     "id",
     "text",
     "has_link",
@@ -30,7 +30,17 @@ pub const COLUMNS: [&str; 23] = [
     "credibility_before",
     "credibility_after",
     "credibility_sd",
+    "purchase_intent_before",
+    "purchase_intent_after",
+    "purchase_intent_sd",
     "survey_n",
+    "commercial",
+    "found_out",
+    "views_exposed",
+    "likes_exposed",
+    "collects_exposed",
+    "comment_count_exposed",
+    "engagement_exposed",
     "click_through_rate",
     "conversion_rate",
     "comments",
@@ -102,6 +112,15 @@ pub struct OutcomeRow {
     pub engagement: Option<(Period, Period)>,
     /// Survey credibility: mean before, mean after, pooled sd, respondents per arm.
     pub survey: Option<(f64, f64, f64, f64)>,
+    /// Survey purchase intention, the same way (the same respondents).
+    pub purchase_survey: Option<(f64, f64, f64, f64)>,
+    /// The brand paid for or placed the note (it is commercial, whatever the text says).
+    pub commercial: bool,
+    /// The note, commercial and without a 广告 label, was later identified as an ad
+    /// (by readers, the platform or a crackdown).
+    pub found_out: bool,
+    /// Engagement after it was found out, compared with `before`.
+    pub exposed: Option<Period>,
     /// Click-through rate after the link (reported, not fitted).
     pub click_through_rate: Option<f64>,
     /// Conversion rate after the link (reported, not fitted).
@@ -217,37 +236,43 @@ fn row(line: u64, map: &BTreeMap<String, Value>) -> Result<OutcomeRow, OutcomesE
             ));
         }
     };
-    let survey_cols = [
-        "credibility_before",
-        "credibility_after",
-        "credibility_sd",
-        "survey_n",
-    ];
-    let survey_vals = survey_cols
-        .iter()
-        .map(|col| c.num(col))
-        .collect::<Result<Vec<_>, _>>()?;
-    let survey = match survey_vals.as_slice() {
-        [None, None, None, None] => None,
-        [Some(b), Some(a), Some(sd), Some(n)] => {
-            if *sd <= 0.0 {
-                return Err(bad(line, format!("`credibility_sd` must be > 0, got {sd}")));
-            }
-            if *n < 2.0 || n.fract() != 0.0 {
-                return Err(bad(
-                    line,
-                    format!("`survey_n` must be a whole number >= 2, got {n}"),
-                ));
-            }
-            Some((*b, *a, *sd, *n))
-        }
-        _ => {
+    let survey_n = match c.num("survey_n")? {
+        Some(n) if n < 2.0 || n.fract() != 0.0 => {
             return Err(bad(
                 line,
-                format!("a survey needs all of {}", survey_cols.join(", ")),
+                format!("`survey_n` must be a whole number >= 2, got {n}"),
             ));
         }
+        n => n,
     };
+    let survey = c.survey("credibility", survey_n)?;
+    let purchase_survey = c.survey("purchase_intent", survey_n)?;
+    if survey_n.is_some() && survey.is_none() && purchase_survey.is_none() {
+        return Err(bad(
+            line,
+            "`survey_n` without a survey (credibility_* or purchase_intent_*)",
+        ));
+    }
+    let (commercial, found_out) = (c.flag("commercial")?, c.flag("found_out")?);
+    if found_out && !commercial {
+        return Err(bad(
+            line,
+            "`found_out` is for commercial notes: set `commercial` too",
+        ));
+    }
+    if found_out && c.flag("labelled")? {
+        return Err(bad(
+            line,
+            "`found_out` is for notes without a 广告 label, and this row is `labelled`",
+        ));
+    }
+    let exposed = c.period("exposed")?;
+    if exposed.is_some() && !(found_out && engagement.is_some()) {
+        return Err(bad(
+            line,
+            "engagement `_exposed` needs `found_out` and the `_before` period to compare with",
+        ));
+    }
     let comments = match map.get("comments") {
         None => Vec::new(),
         Some(Value::Array(items)) => items
@@ -272,6 +297,10 @@ fn row(line: u64, map: &BTreeMap<String, Value>) -> Result<OutcomeRow, OutcomesE
         labelled: c.flag("labelled")?,
         engagement,
         survey,
+        purchase_survey,
+        commercial,
+        found_out,
+        exposed,
         click_through_rate: c.rate("click_through_rate")?,
         conversion_rate: c.rate("conversion_rate")?,
         comments,

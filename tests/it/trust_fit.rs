@@ -55,6 +55,7 @@ fn fit_then_check_with_the_fitted_priors() {
     assert_eq!(f.prior_value, -0.24);
     // The fixture's readers lose about a full point on 1.1: far more than the prior.
     assert!(pen.value < -0.3, "{pen:?}");
+    // The fixture has no commercial or found-out rows.
     assert!(p.found_out_rate.fitted.is_none());
     let md = std::fs::read_to_string(dir.path().join("report/report.md")).unwrap();
     assert!(md.contains("| `credibility_penalty` | 9 |"), "{md}");
@@ -107,6 +108,47 @@ fn fit_then_check_with_the_fitted_priors() {
 }
 
 #[test]
+fn found_out_notes_and_purchase_surveys_update_their_coefficients() {
+    // 12 notes the brand placed without a label: 5 found out (engagement halved
+    // after), 4 given a link with a purchase-intention survey (4.2 → 3.5 of sd 1.2).
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fitted.toml");
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/outcomes_found_out.jsonl"
+    );
+    adlens()
+        .args(["trust", "fit", fixture, "--linear-only", "--no-fetch", "-o"])
+        .arg(&out)
+        .arg("--report")
+        .arg(dir.path().join("report"))
+        .assert()
+        .success();
+    let p = adlens::trust::Priors::load(&out).expect("the fitted file loads");
+    let rows = |q: &adlens::trust::Prior| q.fitted.as_ref().map_or(0, |f| f.rows);
+    assert_eq!(rows(&p.found_out_rate), 12);
+    assert_eq!(rows(&p.found_out_penalty), 5);
+    assert_eq!(rows(&p.purchase_intent_penalty), 4);
+    // 5 of 12 found out is above the prior's 0.2; halved engagement is d ≈ −0.38,
+    // milder than the prior's −0.5; a 0.58-sd drop in intention is far below 0.
+    assert!(p.found_out_rate.value > 0.25, "{:?}", p.found_out_rate);
+    assert!(
+        p.found_out_penalty.value > -0.5,
+        "{:?}",
+        p.found_out_penalty
+    );
+    assert!(
+        p.purchase_intent_penalty.value < -0.1,
+        "{:?}",
+        p.purchase_intent_penalty
+    );
+    assert!(p.credibility_penalty.fitted.is_none());
+    let md = std::fs::read_to_string(dir.path().join("report/report.md")).unwrap();
+    assert!(md.contains("| share found out | 12 | 0.417 |"), "{md}");
+    assert!(md.contains("| `found_out_rate` | 12 |"), "{md}");
+}
+
+#[test]
 fn bad_outcome_files_fail_with_the_line_and_no_panic() {
     let dir = tempfile::tempdir().unwrap();
     for (name, body, want) in [
@@ -122,6 +164,11 @@ fn bad_outcome_files_fail_with_the_line_and_no_panic() {
         ),
         ("cols.csv", "text,hits\na,1\n", "unknown column `hits`"),
         ("notext.csv", "id,has_link\nx,1\n", "`text` is missing"),
+        (
+            "found.jsonl",
+            "{\"text\":\"a\",\"found_out\":true}\n",
+            "set `commercial` too",
+        ),
     ] {
         let p = dir.path().join(name);
         std::fs::write(&p, body).unwrap();

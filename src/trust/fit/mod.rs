@@ -2,20 +2,29 @@
 //! outcomes, the current priors as the prior.
 //!
 //! Each prior's `low..high` is read as an ~80 % range of a normal distribution
-//! centred on `value` (sd = width / 2.563). Each outcome row gives up to two
-//! observations: the credibility change when the note got a link or a 广告 label
-//! (from a survey, or from engagement via the log rate ratio converted to *d*),
-//! which the model predicts as `credibility_penalty × moderators × (1 − recognition
-//! before)`; and the share of its comments that call it out as an ad before the
-//! link, which the model predicts as its recognition. Each observation is normal
-//! around the prediction with variance = its sampling variance + τ², where τ² (one
-//! per kind, DerSimonian & Laird 1986) is the spread of real notes around the model:
-//! that is the partial pooling — a row's weight is 1 / (v + τ²), so no single note
-//! dominates once notes disagree. The posterior is the normal prior times this
-//! likelihood, linearised around the estimate (Gauss–Newton to the mode, then
-//! the Laplace covariance): exact normal–normal conjugacy for the coefficients that
-//! enter linearly, and its local version for the products. Coefficients no row
-//! informs are copied from the prior unchanged.
+//! centred on `value` (sd = width / 2.563). Each outcome row gives up to five
+//! observations, each with the model's prediction of it:
+//! - the credibility change when the note got a link or a 广告 label (from a
+//!   survey, or from engagement via the log rate ratio converted to *d*):
+//!   `credibility_penalty × moderators × (1 − recognition before)`;
+//! - the share of its comments that call it out as an ad before the link: its
+//!   recognition;
+//! - the purchase-intention change from a survey when it got the link:
+//!   `purchase_intent_penalty × (1 − recognition before)`;
+//! - for a note the brand placed (`commercial`) without a label, whether it was
+//!   found out: one trial of `found_out_rate`;
+//! - once found out, the engagement change from before: `found_out_penalty`.
+//!
+//! Each observation is normal around the prediction with variance = its sampling
+//! variance + τ², where τ² (one per kind, DerSimonian & Laird 1986) is the spread
+//! of real notes around the model: that is the partial pooling — a row's weight is
+//! 1 / (v + τ²), so no single note dominates once notes disagree. The posterior is
+//! the normal prior times this likelihood, linearised around the estimate
+//! (Gauss–Newton to the mode, then the Laplace covariance): exact normal–normal
+//! conjugacy for the coefficients that enter linearly, and its local version for
+//! the products. Coefficients no row informs are copied from the prior unchanged.
+//! Click-through and conversion rates are checked and kept, not fitted: they exist
+//! only after the link, so they hold no before/after change to compare.
 
 mod model;
 mod report;
@@ -23,7 +32,7 @@ mod report;
 use serde::Serialize;
 
 pub use model::FitNote;
-pub use report::{CoefficientReport, FitReport, GroupReport};
+pub use report::{CoefficientReport, Compared, FitReport, GroupReport, OutcomeSummary};
 
 use super::priors::{Fitted, Prior, Priors, Source};
 use model::{K, KEYS, Obs};
@@ -56,22 +65,16 @@ pub fn fit(prior: &Priors, notes: &[FitNote]) -> Fit {
         .collect();
     let obs: Vec<Obs> = model::all_observations(notes);
     let free: Vec<bool> = sd0.iter().map(|s| *s > 0.0).collect();
-    let mut theta = mu0.clone();
-    let mut tau2 = [0.0_f64; 2];
-    let mut cov = vec![vec![0.0; K]; K];
-    for _ in 0..100 {
-        tau2 = model::tau2(&obs, &theta);
-        let (next, c) = gauss_newton_step(&theta, &mu0, &sd0, &free, &obs, tau2);
-        let moved = next
-            .iter()
-            .zip(&theta)
-            .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
-        theta = next;
-        cov = c;
-        if moved < 1e-10 {
-            break;
-        }
-    }
+    // τ² is measured around what the data say, as DerSimonian & Laird compute Q at
+    // the fixed-effect estimate: a first fit with τ² = 0 and every prior ten times
+    // wider. Measured around the final mode instead, a prior that holds the mode
+    // away from rows that agree with each other reads their common distance from
+    // it as spread between notes, and the rows are then discounted until the prior
+    // wins.
+    let wide: Vec<f64> = sd0.iter().map(|s| s * 10.0).collect();
+    let (fixed_effect, _) = solve(&mu0, &wide, &free, &obs, [0.0; model::KINDS]);
+    let tau2 = model::tau2(&obs, &fixed_effect);
+    let (theta, cov) = solve(&mu0, &sd0, &free, &obs, tau2);
     let rows = model::rows_informing(&obs, &theta, notes);
     let mut out = prior.clone();
     let mut coefficients = Vec::new();
@@ -101,9 +104,7 @@ pub fn fit(prior: &Priors, notes: &[FitNote]) -> Fit {
         p.sources.push(Source {
             author: "brand outcomes (adlens trust fit)".into(),
             year: None,
-            measured: "credibility change after a link or 广告 label, and the share of \
-                       comments calling the note an ad, per note"
-                .into(),
+            measured: measured_by(key).into(),
             figure: format!(
                 "posterior from {n} rows: {} [{}, {}]",
                 p.value, p.low, p.high
@@ -124,17 +125,37 @@ pub fn fit(prior: &Priors, notes: &[FitNote]) -> Fit {
         }
     }
     let groups = report::groups(notes, &mu0, &theta, tau2);
+    let count = |kind| obs.iter().filter(|o| o.kind == kind).count();
     Fit {
         priors: out,
         report: FitReport {
             rows: notes.len(),
-            credibility_rows: obs.iter().filter(|o| o.kind == model::CREDIBILITY).count(),
-            comment_rows: obs.iter().filter(|o| o.kind == model::RECOGNITION).count(),
-            tau2_credibility: tau2[0],
-            tau2_recognition: tau2[1],
+            credibility_rows: count(model::CREDIBILITY),
+            comment_rows: count(model::RECOGNITION),
+            purchase_rows: count(model::PURCHASE),
+            found_out_rows: count(model::FOUND_OUT),
+            exposure_rows: count(model::EXPOSURE),
+            tau2_credibility: tau2[model::CREDIBILITY],
+            tau2_recognition: tau2[model::RECOGNITION],
+            tau2_purchase: tau2[model::PURCHASE],
+            tau2_exposure: tau2[model::EXPOSURE],
+            found_out: report::found_out(notes, &mu0, &theta, tau2),
             coefficients,
             groups,
         },
+    }
+}
+
+/// What the outcome rows measured for coefficient `key`, for its source entry.
+fn measured_by(key: &str) -> &'static str {
+    match key {
+        "purchase_intent_penalty" => "purchase-intention change after a link (survey), per note",
+        "found_out_rate" => "whether a commercial note without a label was found out, per note",
+        "found_out_penalty" => "engagement change once an unlabelled commercial note was found out",
+        _ => {
+            "credibility change after a link or 广告 label, and the share of comments \
+             calling the note an ad, per note"
+        }
     }
 }
 
@@ -159,6 +180,32 @@ fn keep_floor_below_ceiling(p: &mut Priors) {
     floor.high = floor.high.min(full.high).max(floor.value);
 }
 
+/// Gauss–Newton from the prior mean to the posterior mode with `tau2` fixed;
+/// returns the mode and its covariance.
+fn solve(
+    mu0: &[f64],
+    sd0: &[f64],
+    free: &[bool],
+    obs: &[Obs],
+    tau2: [f64; model::KINDS],
+) -> (Vec<f64>, Vec<Vec<f64>>) {
+    let mut theta = mu0.to_vec();
+    let mut cov = vec![vec![0.0; K]; K];
+    for _ in 0..100 {
+        let (next, c) = gauss_newton_step(&theta, mu0, sd0, free, obs, tau2);
+        let moved = next
+            .iter()
+            .zip(&theta)
+            .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
+        theta = next;
+        cov = c;
+        if moved < 1e-10 {
+            break;
+        }
+    }
+    (theta, cov)
+}
+
 /// One Gauss–Newton step of the normal prior × normal likelihood, linearised at
 /// `theta`; returns the new mode and the posterior covariance.
 fn gauss_newton_step(
@@ -167,7 +214,7 @@ fn gauss_newton_step(
     sd0: &[f64],
     free: &[bool],
     obs: &[Obs],
-    tau2: [f64; 2],
+    tau2: [f64; model::KINDS],
 ) -> (Vec<f64>, Vec<Vec<f64>>) {
     let mut prec = vec![vec![0.0; K]; K];
     let mut rhs = [0.0; K];

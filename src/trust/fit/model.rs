@@ -2,12 +2,12 @@
 //! function of the fitted coefficients (the same formulas as `estimate.rs`).
 
 use super::super::features::Features;
-use super::super::outcomes::OutcomeRow;
+use super::super::outcomes::{OutcomeRow, Period};
 use crate::signals;
 
 /// The coefficients the fit updates, in this order; the others have no outcome
 /// that observes them and stay as they are.
-pub(super) const KEYS: [&str; 10] = [
+pub(super) const KEYS: [&str; 13] = [
     "recognition_undisclosed",
     "recognition_floor",
     "recognition_overt_cues",
@@ -18,14 +18,30 @@ pub(super) const KEYS: [&str; 10] = [
     "experience_multiplier",
     "disclosure_multiplier",
     "absolute_claim_multiplier",
+    "purchase_intent_penalty",
+    "found_out_rate",
+    "found_out_penalty",
 ];
 
 /// Number of fitted coefficients.
 pub(super) const K: usize = KEYS.len();
 
-/// Observation kinds: a credibility change, or a comment call-out share.
+/// Observation kinds: a credibility change after the link; a comment call-out
+/// share; a purchase-intention change after the link; whether a commercial note
+/// without a label was found out (one Bernoulli trial); the engagement change
+/// once it was.
 pub(super) const CREDIBILITY: usize = 0;
 pub(super) const RECOGNITION: usize = 1;
+pub(super) const PURCHASE: usize = 2;
+pub(super) const FOUND_OUT: usize = 3;
+pub(super) const EXPOSURE: usize = 4;
+/// Number of observation kinds.
+pub(super) const KINDS: usize = 5;
+
+/// Indices of the coefficients with their own formula below.
+const PURCHASE_PENALTY: usize = 10;
+pub(super) const FOUND_OUT_RATE: usize = 11;
+pub(super) const FOUND_OUT_PENALTY: usize = 12;
 
 /// One note of the fit: its features before the link, its ad probability, and
 /// what was measured.
@@ -39,6 +55,12 @@ pub struct FitNote {
     pub(super) effect: Option<(f64, f64)>,
     /// Comments that call the note out, and comments, before the link.
     pub(super) callouts: Option<(usize, usize)>,
+    /// Observed purchase-intention change (d) and its sampling variance.
+    pub(super) purchase: Option<(f64, f64)>,
+    /// For a commercial note without a label: whether it was found out.
+    pub(super) found_out: Option<bool>,
+    /// Observed engagement change (d, variance) once it was found out.
+    pub(super) exposure: Option<(f64, f64)>,
     /// Group for the report.
     pub(super) group: String,
 }
@@ -59,19 +81,29 @@ pub(super) struct Obs {
 }
 
 /// The observed credibility change (d, variance) of a row: from the survey when
-/// there is one (d = (after − before) / sd; var = 2/n + d²/4n per arm of n), else
-/// from engagement: the log rate ratio (Haldane's +0.5 on counts; var = 1/k₁ + 1/k₀)
-/// times √3/π, the logit-to-d conversion of Chinn (2000).
+/// there is one, else from engagement (see [`engagement_effect`]).
 pub fn observed_effect(row: &OutcomeRow) -> Option<(f64, f64)> {
-    if let Some((before, after, sd, n)) = row.survey {
-        let d = (after - before) / sd;
-        return Some((d, 2.0 / n + d * d / (4.0 * n)));
+    if let Some(s) = row.survey {
+        return Some(survey_effect(s));
     }
     let (b, a) = row.engagement?;
+    Some(engagement_effect(b, a))
+}
+
+/// A survey's standardised change: d = (after − before) / sd, var = 2/n + d²/4n
+/// per arm of n.
+fn survey_effect((before, after, sd, n): (f64, f64, f64, f64)) -> (f64, f64) {
+    let d = (after - before) / sd;
+    (d, 2.0 / n + d * d / (4.0 * n))
+}
+
+/// An engagement change as d: the log rate ratio (Haldane's +0.5 on counts;
+/// var = 1/k₁ + 1/k₀) times √3/π, the logit-to-d conversion of Chinn (2000).
+fn engagement_effect(b: Period, a: Period) -> (f64, f64) {
     let (k0, k1) = (b.events + 0.5, a.events + 0.5);
     let l = (k1 / (a.views + 0.5)).ln() - (k0 / (b.views + 0.5)).ln();
     let c = 3f64.sqrt() / std::f64::consts::PI;
-    Some((l * c, (1.0 / k0 + 1.0 / k1) * c * c))
+    (l * c, (1.0 / k0 + 1.0 / k1) * c * c)
 }
 
 /// A short name of a note's features, for grouping in the report.
@@ -109,6 +141,12 @@ impl FitNote {
             treated,
             effect: observed_effect(row),
             callouts,
+            purchase: row.purchase_survey.map(survey_effect),
+            found_out: (row.commercial && !row.labelled).then_some(row.found_out),
+            exposure: row
+                .exposed
+                .zip(row.engagement)
+                .map(|(x, (b, _))| engagement_effect(b, x)),
             group,
         }
     }
@@ -136,6 +174,15 @@ impl FitNote {
         }
         if let Some((k, n)) = self.callouts {
             out.push(obs(RECOGNITION, k as f64 / n as f64, 0.0, n as f64));
+        }
+        if let (true, Some((d, v))) = (self.treated, self.purchase) {
+            out.push(obs(PURCHASE, d, v, 0.0));
+        }
+        if let Some(found) = self.found_out {
+            out.push(obs(FOUND_OUT, f64::from(u8::from(found)), 0.0, 1.0));
+        }
+        if let Some((d, v)) = self.exposure {
+            out.push(obs(EXPOSURE, d, v, 0.0));
         }
         out
     }
@@ -180,10 +227,16 @@ pub(super) fn link_change(t: &[f64], f: &Features, p: f64) -> f64 {
     t[4] * m * (1.0 - recognition(t, f, p))
 }
 
+/// Purchase-intention change when the note gets a link: penalty × (1 − r), as
+/// `TrustModel::estimate` computes `purchase_intent_delta` (no moderators).
+pub(super) fn purchase_change(t: &[f64], f: &Features, p: f64) -> f64 {
+    t[PURCHASE_PENALTY] * (1.0 - recognition(t, f, p))
+}
+
 impl Obs {
     /// The sampling variance at coefficients `t`.
     pub fn variance(&self, t: &[f64]) -> f64 {
-        if self.kind == RECOGNITION {
+        if matches!(self.kind, RECOGNITION | FOUND_OUT) {
             let r = self.predict(t).clamp(0.005, 0.995);
             r * (1.0 - r) / self.trials
         } else {
@@ -194,7 +247,10 @@ impl Obs {
     pub fn predict(&self, t: &[f64]) -> f64 {
         match self.kind {
             CREDIBILITY => link_change(t, &self.features, self.p),
-            _ => recognition(t, &self.features, self.p),
+            RECOGNITION => recognition(t, &self.features, self.p),
+            PURCHASE => purchase_change(t, &self.features, self.p),
+            FOUND_OUT => t[FOUND_OUT_RATE],
+            _ => t[FOUND_OUT_PENALTY],
         }
     }
 
@@ -219,10 +275,14 @@ impl Obs {
 }
 
 /// τ² per kind (DerSimonian & Laird 1986): the spread of real notes around the
-/// model beyond sampling error, from the residuals at `t`.
-pub(super) fn tau2(obs: &[Obs], t: &[f64]) -> [f64; 2] {
-    let mut out = [0.0; 2];
+/// model beyond sampling error, from the residuals at `t`. Found-out trials have
+/// none: each is one draw of a single rate, with nothing note-specific to spread.
+pub(super) fn tau2(obs: &[Obs], t: &[f64]) -> [f64; KINDS] {
+    let mut out = [0.0; KINDS];
     for (kind, slot) in out.iter_mut().enumerate() {
+        if kind == FOUND_OUT {
+            continue;
+        }
         let (mut q, mut sw, mut sw2, mut k) = (0.0, 0.0, 0.0, 0usize);
         let mut used = [false; K];
         for o in obs.iter().filter(|o| o.kind == kind) {

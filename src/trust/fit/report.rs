@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::super::priors::Prior;
-use super::model::{FitNote, link_change, recognition};
+use super::model::{
+    EXPOSURE, FOUND_OUT_PENALTY, FOUND_OUT_RATE, FitNote, KINDS, PURCHASE, link_change,
+    purchase_change, recognition,
+};
 
 /// One coefficient before and after the fit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -103,10 +106,116 @@ pub struct FitReport {
     pub tau2_credibility: f64,
     /// Spread of comment call-out shares around predicted recognition.
     pub tau2_recognition: f64,
+    /// Rows whose purchase-intention change informed the fit.
+    pub purchase_rows: usize,
+    /// Commercial rows without a label, found out or not.
+    pub found_out_rows: usize,
+    /// Found-out rows with the engagement change after.
+    pub exposure_rows: usize,
+    /// Spread of purchase-intention changes around the model (d²).
+    pub tau2_purchase: f64,
+    /// Spread of engagement changes after being found out (d²).
+    pub tau2_exposure: f64,
     /// Prior vs posterior, in file order.
     pub coefficients: Vec<CoefficientReport>,
     /// Predicted vs observed, per group.
     pub groups: Vec<GroupReport>,
+    /// Predicted vs observed over all rows, for the outcomes outside the groups.
+    pub found_out: OutcomeSummary,
+}
+
+/// One outcome over all rows: how many rows, the observed figure, and the model's
+/// prediction of it under the prior and the posterior.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Compared {
+    /// Rows that measured it.
+    pub rows: usize,
+    /// Observed (a precision-weighted mean change, or a share).
+    pub observed: Option<f64>,
+    /// Predicted under the prior.
+    pub predicted_prior: Option<f64>,
+    /// Predicted under the posterior.
+    pub predicted_posterior: Option<f64>,
+}
+
+/// Purchase intention and found-out notes, predicted vs observed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutcomeSummary {
+    /// Purchase-intention change after the link (d).
+    pub purchase_intent_change: Compared,
+    /// Share of commercial notes without a label that were found out.
+    pub found_out_share: Compared,
+    /// Engagement change once found out (d).
+    pub change_when_found_out: Compared,
+}
+
+/// Precision-weighted mean of (value, variance) pairs with spread `tau2`.
+fn weighted(v: &[(f64, f64)], tau2: f64) -> Option<f64> {
+    let (sw, swy) = v.iter().fold((0.0, 0.0), |(sw, swy), (y, var)| {
+        let w = 1.0 / (var + tau2);
+        (sw + w, swy + w * y)
+    });
+    (sw > 0.0).then(|| swy / sw)
+}
+
+/// The three outcomes outside the groups, under the prior `mu0` and posterior `t`.
+pub(super) fn found_out(
+    notes: &[FitNote],
+    mu0: &[f64],
+    t: &[f64],
+    tau2: [f64; KINDS],
+) -> OutcomeSummary {
+    let eligible = |n: &&FitNote| !n.features.clear;
+    let bought: Vec<&FitNote> = notes
+        .iter()
+        .filter(eligible)
+        .filter(|n| n.treated && n.purchase.is_some())
+        .collect();
+    let trials: Vec<bool> = notes
+        .iter()
+        .filter(eligible)
+        .filter_map(|n| n.found_out)
+        .collect();
+    let exposed: Vec<(f64, f64)> = notes
+        .iter()
+        .filter(eligible)
+        .filter_map(|n| n.exposure)
+        .collect();
+    let found = trials.iter().filter(|f| **f).count();
+    let predicted = |rows: usize, th: &[f64], i: usize| (rows > 0).then(|| th[i]);
+    OutcomeSummary {
+        purchase_intent_change: Compared {
+            rows: bought.len(),
+            observed: weighted(
+                &bought.iter().filter_map(|n| n.purchase).collect::<Vec<_>>(),
+                tau2[PURCHASE],
+            ),
+            predicted_prior: mean(
+                &bought
+                    .iter()
+                    .map(|n| purchase_change(mu0, &n.features, n.p))
+                    .collect::<Vec<_>>(),
+            ),
+            predicted_posterior: mean(
+                &bought
+                    .iter()
+                    .map(|n| purchase_change(t, &n.features, n.p))
+                    .collect::<Vec<_>>(),
+            ),
+        },
+        found_out_share: Compared {
+            rows: trials.len(),
+            observed: (!trials.is_empty()).then(|| found as f64 / trials.len() as f64),
+            predicted_prior: predicted(trials.len(), mu0, FOUND_OUT_RATE),
+            predicted_posterior: predicted(trials.len(), t, FOUND_OUT_RATE),
+        },
+        change_when_found_out: Compared {
+            rows: exposed.len(),
+            observed: weighted(&exposed, tau2[EXPOSURE]),
+            predicted_prior: predicted(exposed.len(), mu0, FOUND_OUT_PENALTY),
+            predicted_posterior: predicted(exposed.len(), t, FOUND_OUT_PENALTY),
+        },
+    }
 }
 
 fn mean(v: &[f64]) -> Option<f64> {
@@ -118,7 +227,7 @@ pub(super) fn groups(
     notes: &[FitNote],
     mu0: &[f64],
     t: &[f64],
-    tau2: [f64; 2],
+    tau2: [f64; KINDS],
 ) -> Vec<GroupReport> {
     let mut by: BTreeMap<&str, Vec<&FitNote>> = BTreeMap::new();
     for n in notes {
@@ -181,8 +290,10 @@ impl FitReport {
         let mut s = format!(
             "# Trust priors fitted to {source}\n\n\
              {} rows: {} with a measured credibility change after a link or 广告 label, \
-             {} with comments. Spread of real notes around the model (τ², DerSimonian & \
-             Laird): credibility {:.4} d², comment share {:.4}.\n\n\
+             {} with comments, {} with a purchase-intention change, {} placed by the brand \
+             without a label ({} with the engagement change once found out). Spread of real \
+             notes around the model (τ², DerSimonian & Laird): credibility {:.4} d², comment \
+             share {:.4}, purchase intention {:.4} d², once found out {:.4} d².\n\n\
              Each interval is an ~80 % range. `rows` counts the rows that informed the \
              coefficient; 0 means no row did and the prior is kept unchanged. `width` is \
              the posterior range's width over the prior's: below 1, the data narrowed it.\n\n\
@@ -191,8 +302,13 @@ impl FitReport {
             self.rows,
             self.credibility_rows,
             self.comment_rows,
+            self.purchase_rows,
+            self.found_out_rows,
+            self.exposure_rows,
             self.tau2_credibility,
-            self.tau2_recognition
+            self.tau2_recognition,
+            self.tau2_purchase,
+            self.tau2_exposure
         );
         for c in &self.coefficients {
             let iv = |x: [f32; 3]| format!("{} [{}, {}]", x[0], x[1], x[2]);
@@ -227,6 +343,28 @@ impl FitReport {
                 cell(g.observed_callout_share),
                 cell(g.predicted_recognition_prior),
                 cell(g.predicted_recognition_posterior),
+            ));
+        }
+        s.push_str(
+            "\n## Purchase intention and found-out notes, over all rows\n\n\
+             Purchase-intention change is *d* after the link (survey); found out is the \
+             share of the notes the brand placed without a label that were later identified \
+             as ads; the change once found out is *d* from engagement before and after.\n\n\
+             | outcome | rows | observed | predicted (prior) | predicted (posterior) |\n\
+             |---|---|---|---|---|\n",
+        );
+        let o = &self.found_out;
+        for (name, c) in [
+            ("purchase-intention change", &o.purchase_intent_change),
+            ("share found out", &o.found_out_share),
+            ("change once found out", &o.change_when_found_out),
+        ] {
+            s.push_str(&format!(
+                "| {name} | {} | {} | {} | {} |\n",
+                c.rows,
+                cell(c.observed),
+                cell(c.predicted_prior),
+                cell(c.predicted_posterior)
             ));
         }
         s

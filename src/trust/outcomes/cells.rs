@@ -79,6 +79,33 @@ impl Cells<'_> {
         }
     }
 
+    /// A survey of `{what}_before`, `{what}_after` and `{what}_sd` (all or none),
+    /// with `survey_n` respondents per arm: (before, after, sd, n).
+    pub fn survey(
+        &self,
+        what: &str,
+        n: Option<f64>,
+    ) -> Result<Option<(f64, f64, f64, f64)>, OutcomesError> {
+        let cols = ["before", "after", "sd"].map(|w| format!("{what}_{w}"));
+        let vals = cols
+            .iter()
+            .map(|col| self.num(col))
+            .collect::<Result<Vec<_>, _>>()?;
+        match (vals.as_slice(), n) {
+            ([None, None, None], _) => Ok(None),
+            ([Some(b), Some(a), Some(sd)], Some(n)) => {
+                if *sd <= 0.0 {
+                    return Err(bad(self.line, format!("`{what}_sd` must be > 0, got {sd}")));
+                }
+                Ok(Some((*b, *a, *sd, n)))
+            }
+            _ => Err(bad(
+                self.line,
+                format!("a survey needs all of {}, survey_n", cols.join(", ")),
+            )),
+        }
+    }
+
     /// One period's engagement from counts or from a rate (not both), with views.
     pub fn period(&self, when: &str) -> Result<Option<Period>, OutcomesError> {
         let views = self.count(&format!("views_{when}"))?;

@@ -103,3 +103,55 @@ fn the_extension_picks_the_format() {
     assert_eq!(read(&p).unwrap()[0].text, "a");
     assert!(read(&dir.path().join("none.csv")).is_err());
 }
+
+#[test]
+fn purchase_surveys_and_found_out_notes_are_read() {
+    let rows = parse_jsonl(
+        "{\"text\":\"a\",\"has_link\":true,\"purchase_intent_before\":4.0,\"purchase_intent_after\":3.7,\"purchase_intent_sd\":1.5,\"survey_n\":50}\n\
+         {\"text\":\"b\",\"commercial\":\"是\",\"found_out\":1,\"views_before\":1000,\"engagement_before\":0.05,\"views_after\":900,\"engagement_after\":0.05,\"views_exposed\":800,\"likes_exposed\":12}\n\
+         {\"text\":\"c\",\"commercial\":true}\n",
+    )
+    .unwrap();
+    assert_eq!(rows[0].purchase_survey, Some((4.0, 3.7, 1.5, 50.0)));
+    assert_eq!(rows[0].survey, None);
+    assert!(rows[1].commercial && rows[1].found_out);
+    assert_eq!(
+        rows[1].exposed,
+        Some(Period {
+            events: 12.0,
+            views: 800.0
+        })
+    );
+    assert!(rows[2].commercial && !rows[2].found_out && rows[2].exposed.is_none());
+}
+
+#[test]
+fn found_out_and_purchase_columns_that_cannot_be_used_are_rejected() {
+    let e = err_jsonl("{\"text\":\"a\"}\n{\"text\":\"b\",\"found_out\":true}\n");
+    assert!(
+        e.starts_with("line 2:") && e.contains("set `commercial` too"),
+        "{e}"
+    );
+    let e = err_jsonl("{\"text\":\"a\",\"commercial\":1,\"found_out\":1,\"labelled\":1}\n");
+    assert!(e.contains("without a 广告 label"), "{e}");
+    // Exposed engagement needs found_out and a before period to compare with.
+    let e = err_csv("text,commercial,views_exposed,engagement_exposed\na,1,100,0.1\n");
+    assert!(e.starts_with("line 2:") && e.contains("`_exposed`"), "{e}");
+    let e = err_csv(
+        "text,commercial,found_out,views_before,engagement_before,views_after,engagement_after,\
+         views_exposed,engagement_exposed\na,1,1,100,0.1,100,0.1,100,1.2\n",
+    );
+    assert!(e.contains("rate in [0, 1]"), "{e}");
+    let e = err_jsonl("{\"text\":\"a\",\"purchase_intent_before\":4,\"survey_n\":30}\n");
+    assert!(e.contains("purchase_intent_after"), "{e}");
+    let e = err_jsonl(
+        "{\"text\":\"a\",\"purchase_intent_before\":4,\"purchase_intent_after\":3,\"purchase_intent_sd\":-1,\"survey_n\":30}\n",
+    );
+    assert!(e.contains("`purchase_intent_sd` must be > 0"), "{e}");
+    let e = err_jsonl("{\"text\":\"a\",\"survey_n\":30}\n");
+    assert!(e.contains("without a survey"), "{e}");
+    let e = err_jsonl(
+        "{\"text\":\"a\",\"purchase_intent_before\":4,\"purchase_intent_after\":3,\"purchase_intent_sd\":1}\n",
+    );
+    assert!(e.contains("survey_n"), "{e}");
+}
