@@ -2,7 +2,7 @@
 //! brand-name repetition and brand-campaign hashtags. These look at the shape of
 //! the note, not single words.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -100,9 +100,28 @@ pub(super) fn spec_lists(n: &Normalized) -> Vec<Signal> {
     )]
 }
 
+/// Original char ranges of the lines that repeat an earlier line word for word
+/// (a paragraph pasted twice, a tag line repeated): read once, not twice.
+fn repeated_lines(n: &Normalized) -> Vec<(usize, usize)> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    let mut at = 0;
+    for line in n.text.split('\n') {
+        let key = line.trim();
+        if !key.is_empty() && !seen.insert(key) {
+            out.push(n.byte_range_to_original(at, at + line.len()));
+        }
+        at += line.len() + 1;
+    }
+    out
+}
+
 /// A brand or product name (a Latin word, or a Chinese word of three or more
-/// characters) repeated three or more times.
+/// characters) repeated three or more times, not counting lines that repeat an
+/// earlier line: a reader counts a pasted paragraph's names once.
 pub(super) fn brand_repetition(n: &Normalized, tokens: &[Token]) -> Vec<Signal> {
+    let repeated = repeated_lines(n);
+    let again = |start: usize| repeated.iter().any(|&(s, e)| s <= start && start < e);
     let mut counts: HashMap<String, (usize, usize, usize)> = HashMap::new();
     for m in LATIN_WORD.find_iter(&n.text) {
         let w = m.as_str();
@@ -110,11 +129,15 @@ pub(super) fn brand_repetition(n: &Normalized, tokens: &[Token]) -> Vec<Signal> 
             continue;
         }
         let (s, e) = n.byte_range_to_original(m.start(), m.end());
+        if again(s) {
+            continue;
+        }
         counts.entry(w.to_owned()).or_insert((0, s, e)).0 += 1;
     }
     for t in tokens {
         let chars = t.word.chars().count();
         if chars >= 3
+            && !again(t.start)
             && t.word
                 .chars()
                 .all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
@@ -263,13 +286,15 @@ const TOPIC_PREFIXES: &[&str] = &[
     "王者", "原神", "游戏", "电影", "电视", "综艺", "动漫", "明星", "追星", "看剧", "好物", "平价",
 ];
 
-/// Three or more hashtags starting with the same name (#格力空调 #格力王者柜机
-/// #格力立式空调): one brand's products stacked into the tags, a placement
-/// pattern. Places and broad topics are left out.
+/// Three or more different hashtags starting with the same name (#格力空调
+/// #格力王者柜机 #格力立式空调): one brand's products stacked into the tags, a
+/// placement pattern. Places and broad topics are left out; a tag repeated is one
+/// tag.
 pub(super) fn brand_tag_stack(tags: &[Tag<'_>]) -> Vec<Signal> {
+    let mut distinct = HashSet::new();
     let tags: Vec<&Tag<'_>> = tags
         .iter()
-        .filter(|(_, t)| t.chars().count() >= 3)
+        .filter(|(_, t)| t.chars().count() >= 3 && distinct.insert(t.as_str()))
         .collect();
     let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, (_, t)) in tags.iter().enumerate() {
@@ -351,6 +376,21 @@ mod tests {
         let city = "#上海拍照[话题]# #上海秋天[话题]# #上海秋天打卡[话题]# #上海机位[话题]#";
         let n = normalize(city);
         assert!(brand_tag_stack(&hashtags(&n)).is_empty());
+    }
+
+    #[test]
+    fn a_pasted_paragraph_and_a_repeated_tag_count_once() {
+        let one = "今天试了雅诗兰黛小棕瓶，雅诗兰黛的精华挺好";
+        let twice = format!("{one}\n\n{one}");
+        let n = normalize(&twice);
+        let t = segment(&n);
+        assert!(brand_repetition(&n, &t).is_empty());
+        let n = normalize(&format!("{one}\n雅诗兰黛真的好用"));
+        assert_eq!(brand_repetition(&n, &segment(&n)).len(), 1);
+        let n = normalize("#格力空调[话题]# #格力空调[话题]# #格力空调[话题]#");
+        assert!(brand_tag_stack(&hashtags(&n)).is_empty());
+        let n = normalize("#格力空调[话题]# #格力柜机[话题]# #格力空调[话题]# #格力立式[话题]#");
+        assert_eq!(brand_tag_stack(&hashtags(&n)).len(), 1);
     }
 
     #[test]
