@@ -18,6 +18,7 @@ mod it {
     mod page;
     mod real_data;
     mod score_cli;
+    mod segment_cli;
     mod serve_process;
     mod server;
     mod shard;

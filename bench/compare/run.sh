@@ -65,3 +65,6 @@ run notes 16 "$LIMIT" adlens ort
 run long 4 "$LONG_LIMIT" adlens ort
 
 "$VENV/bin/python" "$HERE/compare.py" "$RES"
+
+# Segmentation: adlens (jieba-rs) against Python jieba on the same strings.
+bash "$HERE/segment.sh"

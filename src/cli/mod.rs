@@ -1,4 +1,4 @@
-//! Command-line interface: `adlens check | score | merge | eval | train | serve | model | trust`.
+//! Command-line interface: `adlens check | score | merge | eval | train | serve | model | trust | segment`.
 
 mod batch_args;
 mod check;
@@ -11,6 +11,7 @@ mod memory;
 mod merge;
 mod model_bench;
 mod score;
+mod segment;
 mod serve;
 mod soak;
 mod train;
@@ -54,6 +55,8 @@ pub enum Command {
     Loadtest(loadtest::LoadtestArgs),
     /// Soak the service: spawn it, send mixed traffic for 10 minutes, track its memory.
     Soak(soak::SoakArgs),
+    /// Normalise and segment a JSONL of notes as the pipeline does; words per note, timing on stderr.
+    Segment(segment::SegmentArgs),
     /// The e5-small encoder: fetch it.
     Model(encoder_args::ModelArgs),
     /// Trust-penalty model: plot, check priors, fit them to outcomes, measure the comment rules.
@@ -74,6 +77,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Model(args) => encoder_args::run(args),
         Command::Loadtest(args) => loadtest::run(args),
         Command::Soak(args) => soak::run(args),
+        Command::Segment(args) => segment::run(args),
     }
 }
 
