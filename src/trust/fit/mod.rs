@@ -139,7 +139,7 @@ pub fn fit(prior: &Priors, notes: &[FitNote]) -> Fit {
             tau2_recognition: tau2[model::RECOGNITION],
             tau2_purchase: tau2[model::PURCHASE],
             tau2_exposure: tau2[model::EXPOSURE],
-            found_out: report::found_out(notes, &mu0, &theta, tau2),
+            outcomes: report::outcomes(notes, &mu0, &theta, tau2),
             coefficients,
             groups,
         },

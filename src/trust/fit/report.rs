@@ -121,7 +121,7 @@ pub struct FitReport {
     /// Predicted vs observed, per group.
     pub groups: Vec<GroupReport>,
     /// Predicted vs observed over all rows, for the outcomes outside the groups.
-    pub found_out: OutcomeSummary,
+    pub outcomes: OutcomeSummary,
 }
 
 /// One outcome over all rows: how many rows, the observed figure, and the model's
@@ -159,7 +159,7 @@ fn weighted(v: &[(f64, f64)], tau2: f64) -> Option<f64> {
 }
 
 /// The three outcomes outside the groups, under the prior `mu0` and posterior `t`.
-pub(super) fn found_out(
+pub(super) fn outcomes(
     notes: &[FitNote],
     mu0: &[f64],
     t: &[f64],
@@ -353,7 +353,7 @@ impl FitReport {
              | outcome | rows | observed | predicted (prior) | predicted (posterior) |\n\
              |---|---|---|---|---|\n",
         );
-        let o = &self.found_out;
+        let o = &self.outcomes;
         for (name, c) in [
             ("purchase-intention change", &o.purchase_intent_change),
             ("share found out", &o.found_out_share),

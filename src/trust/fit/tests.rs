@@ -250,7 +250,7 @@ fn the_report_compares_prior_posterior_and_groups() {
     assert!(md.contains("| `credibility_penalty` |") && md.contains("| sim | 50 |"));
     let g = &f.report.groups[0];
     assert!(g.observed_change.is_some() && g.predicted_change_posterior.is_some());
-    let o = &f.report.found_out;
+    let o = &f.report.outcomes;
     for c in [
         &o.purchase_intent_change,
         &o.found_out_share,
