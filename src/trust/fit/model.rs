@@ -5,8 +5,8 @@ use super::super::features::Features;
 use super::super::outcomes::{OutcomeRow, Period};
 use crate::signals;
 
-/// The coefficients the fit updates, in this order; the others have no outcome
-/// that observes them and stay as they are.
+/// The coefficients the fit updates, in this order: every coefficient of the
+/// priors file (one that no row observes stays as it is).
 pub(super) const KEYS: [&str; 13] = [
     "recognition_undisclosed",
     "recognition_floor",
