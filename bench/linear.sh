@@ -15,12 +15,7 @@ N=${N:-20000}
 OUT=target/bench-linear
 mkdir -p "$OUT"
 cargo build --release --locked -q
-SRC=(data/notes/train.jsonl data/real/xhs/train.jsonl data/real/reviews/train.jsonl)
-: > "$OUT/notes.jsonl"
-while [ "$(wc -l < "$OUT/notes.jsonl")" -lt "$N" ]; do
-  cat "${SRC[@]}" >> "$OUT/notes.jsonl"
-done
-head -n "$N" "$OUT/notes.jsonl" > "$OUT/input.jsonl"
+bash bench/notes.sh "$N" "$OUT"
 chars=$(python3 -c 'import json,sys; r=[len(json.loads(l)["text"]) for l in open(sys.argv[1])]; print(sum(r)//len(r))' "$OUT/input.jsonl")
 start=$(date +%s.%N)
 ./target/release/adlens score --linear-only --quiet "$OUT/input.jsonl" -o "$OUT/scored.jsonl" 2> "$OUT/summary.txt"

@@ -19,12 +19,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/pip" install -q "$(grep '^jieba==' "$HERE/requirements.txt")"
 cargo build --release --locked -q
-SRC=(data/notes/train.jsonl data/real/xhs/train.jsonl data/real/reviews/train.jsonl)
-: > "$OUT/notes.jsonl"
-while [ "$(wc -l < "$OUT/notes.jsonl")" -lt "$N" ]; do
-  cat "${SRC[@]}" >> "$OUT/notes.jsonl"
-done
-head -n "$N" "$OUT/notes.jsonl" > "$OUT/input.jsonl"
+bash bench/notes.sh "$N" "$OUT"
 ./target/release/adlens segment "$OUT/input.jsonl" -o "$OUT/words.jsonl" --repeat "$REPEAT" \
   2> "$OUT/adlens.json"
 "$VENV/bin/python" "$HERE/segment.py" "$OUT/words.jsonl" data/dict/marketing.txt "$REPEAT" \
