@@ -100,27 +100,11 @@ pub(super) fn spec_lists(n: &Normalized) -> Vec<Signal> {
     )]
 }
 
-/// Original char ranges of the lines that repeat an earlier line word for word
-/// (a paragraph pasted twice, a tag line repeated): read once, not twice.
-fn repeated_lines(n: &Normalized) -> Vec<(usize, usize)> {
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    let mut at = 0;
-    for line in n.text.split('\n') {
-        let key = line.trim();
-        if !key.is_empty() && !seen.insert(key) {
-            out.push(n.byte_range_to_original(at, at + line.len()));
-        }
-        at += line.len() + 1;
-    }
-    out
-}
-
 /// A brand or product name (a Latin word, or a Chinese word of three or more
 /// characters) repeated three or more times, not counting lines that repeat an
 /// earlier line: a reader counts a pasted paragraph's names once.
 pub(super) fn brand_repetition(n: &Normalized, tokens: &[Token]) -> Vec<Signal> {
-    let repeated = repeated_lines(n);
+    let repeated = n.repeated_lines();
     let again = |start: usize| repeated.iter().any(|&(s, e)| s <= start && start < e);
     let mut counts: HashMap<String, (usize, usize, usize)> = HashMap::new();
     for m in LATIN_WORD.find_iter(&n.text) {

@@ -138,6 +138,22 @@ impl Normalized {
         self.to_original(self.norm_char_at(start), self.norm_char_at(end))
     }
 
+    /// Original char ranges of the lines that repeat an earlier line word for
+    /// word (a paragraph pasted twice, a tag line repeated).
+    pub fn repeated_lines(&self) -> Vec<(usize, usize)> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        let mut at = 0;
+        for line in self.text.split('\n') {
+            let key = line.trim();
+            if !key.is_empty() && !seen.insert(key) {
+                out.push(self.byte_range_to_original(at, at + line.len()));
+            }
+            at += line.len() + 1;
+        }
+        out
+    }
+
     /// Entities of one kind.
     pub fn entities_of(&self, kind: EntityKind) -> impl Iterator<Item = &Entity> {
         self.entities.iter().filter(move |e| e.kind == kind)
