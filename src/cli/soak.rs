@@ -1,6 +1,7 @@
 //! `adlens soak`: a bounded soak of the service (not run in CI).
 //!
-//! Starts `adlens serve --linear-only` on a loopback port, sends a mix of valid,
+//! Starts `adlens serve --linear-only` (or, with `--encoder`, the full ensemble)
+//! on a loopback port, sends a mix of valid,
 //! invalid and oversized requests for a fixed time, samples the server's resident
 //! memory (`/proc/<pid>/status` VmRSS) every few seconds, and reports the request
 //! counts by status class, RSS after warm-up, at the end and at most, the RSS
@@ -47,6 +48,12 @@ pub struct SoakArgs {
     /// Model directory for the server.
     #[arg(long, default_value = "models")]
     pub models: PathBuf,
+    /// Serve with the encoder (ensemble) instead of linear-only: every valid note
+    /// then runs through the encoder, so the same mix arrives at the encoder's
+    /// slower rate. The server inherits this process's environment (e.g.
+    /// `GLIBC_TUNABLES`), so one allocator setting can be soaked under both loads.
+    #[arg(long)]
+    pub encoder: bool,
 }
 
 /// The kinds of request in the mix, each with the status it must get.
@@ -154,18 +161,16 @@ async fn client(addr: SocketAddr, traffic: Arc<Traffic>, until: Instant, offset:
     t
 }
 
-/// Starts `adlens serve --linear-only` on a free loopback port; returns the child
-/// and the address it logged.
-fn spawn_server(models: &std::path::Path) -> anyhow::Result<(Child, SocketAddr)> {
-    let mut child = Command::new(std::env::current_exe()?)
-        .args([
-            "serve",
-            "--linear-only",
-            "--addr",
-            "127.0.0.1:0",
-            "--models",
-        ])
-        .arg(models)
+/// Starts `adlens serve` (linear-only unless `encoder`) on a free loopback port;
+/// returns the child and the address it logged.
+fn spawn_server(models: &std::path::Path, encoder: bool) -> anyhow::Result<(Child, SocketAddr)> {
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.args(["serve", "--addr", "127.0.0.1:0", "--models"])
+        .arg(models);
+    if !encoder {
+        cmd.arg("--linear-only");
+    }
+    let mut child = cmd
         .env("RUST_LOG", "warn,adlens=info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -217,7 +222,7 @@ pub fn run(args: SoakArgs) -> anyhow::Result<ExitCode> {
         notes: notes.into_iter().map(|n| n.text).collect(),
         oversized,
     });
-    let (child, addr) = spawn_server(&args.models)?;
+    let (child, addr) = spawn_server(&args.models, args.encoder)?;
     let pid = child.id();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -282,9 +287,14 @@ pub fn run(args: SoakArgs) -> anyhow::Result<ExitCode> {
         .map(|(_, n)| n)
         .sum();
     println!(
-        "soak: {secs:.0} s, {total} requests ({:.0} req/s), {} clients",
+        "soak: {secs:.0} s, {total} requests ({:.0} req/s), {} clients, {}",
         total as f64 / secs,
-        args.concurrency
+        args.concurrency,
+        if args.encoder {
+            "ensemble (encoder)"
+        } else {
+            "linear-only"
+        }
     );
     for ((kind, status), n) in &tally.by_kind {
         println!("  {kind:?} → {status}: {n}");
