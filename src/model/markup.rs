@@ -55,10 +55,9 @@ mod tests {
     #[test]
     fn platform_markup_is_not_an_ngram() {
         let names = |t: &str| -> Vec<String> {
-            explain(&crate::signals::analyze(t, false))
-                .into_iter()
-                .map(|e| e.name)
-                .collect()
+            let a = crate::signals::analyze(t, false);
+            let ex = explain(&a);
+            ex.features.iter().map(|e| e.name.to_string()).collect()
         };
         let tagged = names("秋天去爬山 #秋天[话题]# [哭惹R]");
         assert!(

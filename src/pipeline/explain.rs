@@ -20,9 +20,12 @@ pub(super) struct Explained {
     pub sentences: Vec<Sentence>,
 }
 
-/// Walks the note's features once: sums the margin and, in calibrated log-odds
-/// units (the Platt slope times `w·x`), the contributions and sentence sums.
+/// Walks the note's features once: sums the margin (in the order and with the
+/// values `Logistic::margin` uses, so it is the same number) and, in calibrated
+/// log-odds units (the Platt slope times `w·x`), the contributions and sentence
+/// sums. Only the contributions shown are named and quoted.
 pub(super) fn explain(a: &Analysis, m: &Logistic, cal: Platt) -> Explained {
+    let ex = features::explain(a);
     let original = a.normalized.original();
     let chars: Vec<char> = original.chars().collect();
     let slice = |s: usize, e: usize| {
@@ -32,32 +35,43 @@ pub(super) fn explain(a: &Analysis, m: &Logistic, cal: Platt) -> Explained {
     };
     let sentences = sentence_bounds(&chars);
     let mut sums = vec![0.0f32; sentences.len()];
-    let mut all: Vec<Contribution> = Vec::new();
-    let mut margin = m.bias;
-    for f in features::explain(a) {
+    let mut all: Vec<(&features::Feature, f32)> = Vec::new();
+    let mut dot = 0.0f32;
+    for f in &ex.features {
         let wx = m.weights[f.index as usize] * f.value;
-        margin += wx;
+        dot += wx;
         let c = cal.a * wx;
         if c == 0.0 {
             continue;
         }
-        if !f.spans.is_empty() {
-            let share = c / f.spans.len() as f32;
-            for &(s, _) in &f.spans {
-                if let Some(k) = sentences.iter().position(|&(a, b)| s >= a && s < b) {
-                    sums[k] += share;
+        let spans = ex.spans_of(f);
+        if !spans.is_empty() {
+            let share = c / spans.len() as f32;
+            for &(s, _) in spans {
+                // Sentences are contiguous and ascending: the one holding `s` is
+                // the last that starts at or before it.
+                let k = sentences.partition_point(|&(a, _)| a <= s);
+                if k > 0 && s < sentences[k - 1].1 {
+                    sums[k - 1] += share;
                 }
             }
         }
         // Shape features without spans and the constant are reported only when large.
-        if f.index as usize >= N_HASHED && f.spans.is_empty() && c.abs() < 0.05 {
+        if f.index as usize >= N_HASHED && spans.is_empty() && c.abs() < 0.05 {
             continue;
         }
-        all.push(Contribution {
-            feature: f.name,
+        all.push((f, c));
+    }
+    all.sort_by(|x, y| y.1.total_cmp(&x.1));
+    let pos = all.iter().filter(|c| c.1 > 0.0).take(8);
+    let neg = all.iter().rev().filter(|c| c.1 < 0.0).take(8);
+    let contributions = pos
+        .chain(neg)
+        .map(|&(f, c)| Contribution {
+            feature: f.name.to_string(),
             contribution: c,
-            spans: f
-                .spans
+            spans: ex
+                .spans_of(f)
                 .iter()
                 .take(5)
                 .map(|&(s, e)| Span {
@@ -66,12 +80,8 @@ pub(super) fn explain(a: &Analysis, m: &Logistic, cal: Platt) -> Explained {
                     text: slice(s, e),
                 })
                 .collect(),
-        });
-    }
-    all.sort_by(|x, y| y.contribution.total_cmp(&x.contribution));
-    let pos = all.iter().filter(|c| c.contribution > 0.0).take(8);
-    let neg = all.iter().rev().filter(|c| c.contribution < 0.0).take(8);
-    let contributions = pos.chain(neg).cloned().collect();
+        })
+        .collect();
     let mut out: Vec<Sentence> = sentences
         .iter()
         .zip(sums)
@@ -86,7 +96,7 @@ pub(super) fn explain(a: &Analysis, m: &Logistic, cal: Platt) -> Explained {
     out.sort_by(|x, y| y.contribution.total_cmp(&x.contribution));
     out.truncate(5);
     Explained {
-        margin,
+        margin: dot + m.bias,
         contributions,
         sentences: out,
     }
@@ -149,7 +159,11 @@ mod tests {
         let m = Logistic { weights, bias: 0.3 };
         let a = analyze("姐妹们闭眼入！到手价99，链接在评论区\n缺点是有点贵", false);
         let e = explain(&a, &m, Platt { a: 1.0, b: 0.0 });
-        assert!((e.margin - m.margin(&extract(&a))).abs() < 1e-4);
+        assert_eq!(
+            e.margin,
+            m.margin(&extract(&a)),
+            "the same number, bit for bit"
+        );
         assert!(!e.contributions.is_empty() && !e.sentences.is_empty());
     }
 }

@@ -11,6 +11,10 @@ use std::hash::Hasher;
 
 use fnv::FnvHasher;
 
+mod explain;
+
+pub use explain::{Explanation, Feature, Name, explain};
+
 use super::markup::{content_chars, markup_tokens};
 use crate::signals::Analysis;
 use crate::signals::{DisclosureStrength, SignalKind};
@@ -92,19 +96,6 @@ impl Sparse {
     }
 }
 
-/// One feature of one note, with where it came from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Explained {
-    /// Feature index.
-    pub index: u32,
-    /// Feature value (after normalisation).
-    pub value: f32,
-    /// Readable name: `词:闭眼入`, `字:入手`, `信号:offer`, `形:emoji_density` ….
-    pub name: String,
-    /// Original-text char spans where the feature occurs (may be empty).
-    pub spans: Vec<(usize, usize)>,
-}
-
 fn bucket(prefix: u8, parts: &[&str]) -> u32 {
     let mut h = FnvHasher::default();
     h.write_u8(prefix);
@@ -118,8 +109,8 @@ fn bucket(prefix: u8, parts: &[&str]) -> u32 {
 }
 
 /// Receives hashed n-gram occurrences and dense values.
-trait Sink {
-    fn ngram(&mut self, bucket: u32, name: impl FnOnce() -> String, span: (usize, usize));
+trait Sink<'a> {
+    fn ngram(&mut self, bucket: u32, name: Name<'a>, span: (usize, usize));
     fn dense(&mut self, i: usize, value: f32, spans: Vec<(usize, usize)>);
 }
 
@@ -129,7 +120,7 @@ fn is_content(word: &str) -> bool {
     word.chars().any(char::is_alphanumeric)
 }
 
-fn walk(a: &Analysis, sink: &mut impl Sink) {
+fn walk<'a>(a: &'a Analysis, sink: &mut impl Sink<'a>) {
     // Word unigrams and bigrams.
     let n = &a.normalized;
     let markup = markup_tokens(&a.tokens);
@@ -143,13 +134,13 @@ fn walk(a: &Analysis, sink: &mut impl Sink) {
     for (i, t) in words.iter().enumerate() {
         sink.ngram(
             bucket(b'w', &[&t.word]),
-            || format!("词:{}", t.word),
+            Name::Word(&t.word),
             (t.start, t.end),
         );
         if let Some(next) = words.get(i + 1) {
             sink.ngram(
                 bucket(b'b', &[&t.word, &next.word]),
-                || format!("词组:{}|{}", t.word, next.word),
+                Name::Pair(&t.word, &next.word),
                 (t.start, next.end),
             );
         }
@@ -172,7 +163,7 @@ fn walk(a: &Analysis, sink: &mut impl Sink) {
             let to = chars.get(i + len).map_or(n.text.len(), |c| c.0);
             let gram = &n.text[from..to];
             let (s, e) = n.to_original(i, i + len);
-            sink.ngram(bucket(b'c', &[gram]), || format!("字:{gram}"), (s, e));
+            sink.ngram(bucket(b'c', &[gram]), Name::Chars(gram), (s, e));
         }
     }
 
@@ -253,8 +244,8 @@ struct Fast {
     dense: Vec<(u32, f32)>,
 }
 
-impl Sink for Fast {
-    fn ngram(&mut self, bucket: u32, _: impl FnOnce() -> String, _: (usize, usize)) {
+impl Sink<'_> for Fast {
+    fn ngram(&mut self, bucket: u32, _: Name<'_>, _: (usize, usize)) {
         self.grams.push((bucket, 1.0));
     }
     fn dense(&mut self, i: usize, value: f32, _: Vec<(usize, usize)>) {
@@ -297,82 +288,10 @@ pub fn extract(a: &Analysis) -> Sparse {
     Sparse { idx, val }
 }
 
-#[derive(Default)]
-struct Explaining {
-    grams: Vec<(u32, String, (usize, usize))>,
-    dense: Vec<Explained>,
-}
-
-impl Sink for Explaining {
-    fn ngram(&mut self, bucket: u32, name: impl FnOnce() -> String, span: (usize, usize)) {
-        self.grams.push((bucket, name(), span));
-    }
-    fn dense(&mut self, i: usize, value: f32, spans: Vec<(usize, usize)>) {
-        self.dense.push(Explained {
-            index: (N_HASHED + i) as u32,
-            value,
-            name: format!("特征:{}", DENSE_NAMES[i]),
-            spans,
-        });
-    }
-}
-
-/// The same features as [`extract`], each with a readable name and its spans.
-/// Several n-grams may share a bucket; the first name seen is kept.
-pub fn explain(a: &Analysis) -> Vec<Explained> {
-    let mut sink = Explaining::default();
-    walk(a, &mut sink);
-    let values = merge_grams(sink.grams.iter().map(|g| (g.0, 1.0)).collect());
-    let mut out: Vec<Explained> = values
-        .iter()
-        .map(|&(index, value)| Explained {
-            index,
-            value,
-            name: String::new(),
-            spans: Vec::new(),
-        })
-        .collect();
-    for (bucket, name, span) in sink.grams {
-        let i = values
-            .binary_search_by_key(&bucket, |v| v.0)
-            .expect("every bucket was merged");
-        if out[i].name.is_empty() {
-            out[i].name = name;
-        }
-        out[i].spans.push(span);
-    }
-    sink.dense.sort_unstable_by_key(|d| d.index);
-    out.extend(sink.dense);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::signals::analyze;
-
-    #[test]
-    fn explain_matches_extract() {
-        let a = analyze(
-            "【好物分享】姐妹们闭眼入！！\n到手价¥129，链接在评论区👇🏻 #好物[话题]#",
-            false,
-        );
-        let fast = extract(&a);
-        let slow = explain(&a);
-        assert_eq!(fast.idx.len(), slow.len());
-        for (i, e) in slow.iter().enumerate() {
-            assert_eq!(fast.idx[i], e.index);
-            assert!((fast.val[i] - e.value).abs() < 1e-6);
-        }
-        assert!(fast.idx.windows(2).all(|w| w[0] < w[1]), "sorted, unique");
-        let cta = slow
-            .iter()
-            .find(|e| e.name == "词:闭眼入")
-            .expect("word feature");
-        let chars: Vec<char> = a.normalized.original().chars().collect();
-        let (s, e) = cta.spans[0];
-        assert_eq!(chars[s..e].iter().collect::<String>(), "闭眼入");
-    }
 
     #[test]
     fn hashed_part_is_unit_length() {
