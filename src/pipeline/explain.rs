@@ -82,19 +82,23 @@ pub(super) fn explain(a: &Analysis, m: &Logistic, cal: Platt) -> Explained {
                 .collect(),
         })
         .collect();
-    let mut out: Vec<Sentence> = sentences
-        .iter()
+    // Quote only the five sentences shown (a long post has thousands).
+    let mut ranked: Vec<((usize, usize), f32)> = sentences
+        .into_iter()
         .zip(sums)
-        .map(|(&(s, e), c)| Sentence {
+        .filter(|((s, e), _)| !chars[*s..*e].iter().all(|c| c.is_whitespace()))
+        .collect();
+    ranked.sort_by(|x, y| y.1.total_cmp(&x.1));
+    let out: Vec<Sentence> = ranked
+        .into_iter()
+        .take(5)
+        .map(|((s, e), c)| Sentence {
             start: s,
             end: e,
             text: slice(s, e),
             contribution: c,
         })
-        .filter(|s| !s.text.trim().is_empty())
         .collect();
-    out.sort_by(|x, y| y.contribution.total_cmp(&x.contribution));
-    out.truncate(5);
     Explained {
         margin: dot + m.bias,
         contributions,
