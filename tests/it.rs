@@ -22,6 +22,7 @@ mod it {
     mod serve_process;
     mod server;
     mod shard;
+    mod soak_cli;
     mod spans;
     mod train_eval;
     mod trust_fit;
