@@ -3,9 +3,9 @@
 //! signal and shape features.
 //!
 //! One walker feeds two sinks: a fast one for training and scoring that only keeps
-//! bucket values, and an explaining one that also keeps a readable name and the
-//! original-text spans of every feature, so contributions point at what the user
-//! wrote.
+//! bucket values, and an explaining one ([`explain`]) that also keeps what each
+//! feature is ([`Name`], borrowed from the note) and its original-text spans, so
+//! contributions point at what the user wrote.
 
 use std::hash::Hasher;
 
