@@ -18,7 +18,7 @@
 //!   when all are gone or after [`DRAIN_TIMEOUT`].
 //!
 //! The body-read timeout is enforced per request where the body is read
-//! (`routes::ApiJson`, 408), and unread bodies are drained by [`super::drain`].
+//! (`routes::ApiJson`, 408), and unread bodies are drained by `super::drain`.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -160,7 +160,7 @@ pub const GUARD_FPR: f32 = 0.02;
 
 /// Platt scaling and a threshold on dev margins: best F1, raised when needed so
 /// that in every guarded group (real organic notes of one source) at most
-/// [`GUARD_FPR`] are called ads. `guard` is empty or one entry per row: the
+/// `GUARD_FPR` are called ads. `guard` is empty or one entry per row: the
 /// row's group, or `None` for rows the guard ignores.
 pub fn calibrate(margins: &[f32], targets: &[f32], guard: &[Option<usize>]) -> Calibrated {
     let calibration = Platt::fit(margins, targets);
