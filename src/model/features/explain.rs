@@ -6,7 +6,7 @@
 use std::fmt;
 use std::ops::Range;
 
-use super::{DENSE_NAMES, N_HASHED, Sink, walk};
+use super::{DENSE_NAMES, N_HASHED, Sink, presence_value, walk};
 use crate::signals::Analysis;
 
 /// What a feature is, borrowed from the analysed note.
@@ -96,8 +96,7 @@ pub fn explain(a: &Analysis) -> Explanation<'_> {
     order.sort_unstable();
     let same = |x: &u64, y: &u64| x >> 32 == y >> 32;
     let unique = order.chunk_by(same).count();
-    // Presence, L2-normalised: the values `merge_grams` gives.
-    let value = 1.0 / (unique as f32).sqrt().max(1e-6);
+    let value = presence_value(unique);
     let mut out = Explanation {
         features: Vec::with_capacity(unique + sink.dense.len()),
         spans: Vec::with_capacity(order.len()),

@@ -236,45 +236,36 @@ fn walk<'a>(a: &'a Analysis, sink: &mut impl Sink<'a>) {
     }
 }
 
-/// Collects the fast path: bucket counts, then sublinear scaling and L2
-/// normalisation of the hashed part.
+/// Collects the fast path: the buckets present, then L2 normalisation of the
+/// hashed part.
 #[derive(Default)]
 struct Fast {
-    grams: Vec<(u32, f32)>,
+    grams: Vec<u32>,
     dense: Vec<(u32, f32)>,
 }
 
 impl Sink<'_> for Fast {
     fn ngram(&mut self, bucket: u32, _: Name<'_>, _: (usize, usize)) {
-        self.grams.push((bucket, 1.0));
+        self.grams.push(bucket);
     }
     fn dense(&mut self, i: usize, value: f32, _: Vec<(usize, usize)>) {
         self.dense.push(((N_HASHED + i) as u32, value));
     }
 }
 
-/// Merges repeated buckets: value 1 for each bucket present, then L2-normalises.
-fn merge_grams(mut grams: Vec<(u32, f32)>) -> Vec<(u32, f32)> {
-    grams.sort_unstable_by_key(|g| g.0);
-    let mut out: Vec<(u32, f32)> = Vec::with_capacity(grams.len());
-    for (b, c) in grams {
-        match out.last_mut() {
-            Some(last) if last.0 == b => last.1 += c,
-            _ => out.push((b, c)),
-        }
-    }
-    // Presence, not counts: repeating a phrase (or pasting the note twice) does
-    // not make a note more or less of an ad.
-    let mut norm = 0.0f32;
-    for g in &mut out {
-        g.1 = 1.0;
-        norm += 1.0;
-    }
-    let norm = norm.sqrt().max(1e-6);
-    for g in &mut out {
-        g.1 /= norm;
-    }
-    out
+/// The value of every hashed feature of a note with `unique` distinct buckets:
+/// presence, not counts (repeating a phrase, or pasting the note twice, does
+/// not make a note more or less of an ad), L2-normalised.
+fn presence_value(unique: usize) -> f32 {
+    1.0 / (unique as f32).sqrt().max(1e-6)
+}
+
+/// Each bucket once, ascending, with its [`presence_value`].
+fn merge_grams(mut buckets: Vec<u32>) -> Vec<(u32, f32)> {
+    buckets.sort_unstable();
+    buckets.dedup();
+    let value = presence_value(buckets.len());
+    buckets.into_iter().map(|b| (b, value)).collect()
 }
 
 /// The feature vector of an analysed note.
