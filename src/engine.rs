@@ -108,7 +108,12 @@ impl Engine {
     /// Blocking: call from a blocking thread in async code. Inside a tokio runtime
     /// the encoder gets a batching task.
     pub fn load(cfg: &EngineConfig) -> Result<Engine, EngineError> {
-        let analyzer = Analyzer::load(&cfg.models)?;
+        // The text stages' dictionaries and patterns build beside the models.
+        let warming = std::thread::spawn(crate::signals::warm_up);
+        let analyzer = match cfg.encoder_dir {
+            Some(_) => Analyzer::load(&cfg.models)?,
+            None => Analyzer::load_linear(&cfg.models)?,
+        };
         let (encoder, status) = match &cfg.encoder_dir {
             None => (None, "unavailable: linear-only mode".to_owned()),
             Some(_) if !analyzer.has_head() => (
@@ -153,6 +158,9 @@ impl Engine {
         };
         if encoder.is_none() {
             tracing::warn!(reason = %status, "encoder not loaded: scoring with the linear model only");
+        }
+        if let Err(panic) = warming.join() {
+            std::panic::resume_unwind(panic);
         }
         Ok(Engine {
             analyzer,

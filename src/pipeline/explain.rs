@@ -66,12 +66,24 @@ pub(super) fn explain(a: &Analysis, m: &Logistic, cal: Platt) -> Explained {
         }
         all.push((f, c));
     }
-    all.sort_by(|x, y| y.1.total_cmp(&x.1));
-    let pos = all.iter().filter(|c| c.1 > 0.0).take(8);
-    let neg = all.iter().rev().filter(|c| c.1 < 0.0).take(8);
+    // The 8 largest each way, ties in feature order toward ad and in reverse
+    // feature order toward organic (as a stable sort of all, read from both ends,
+    // would give), without sorting the hundreds that are not shown.
+    let side = |keep: fn(f32) -> bool| -> Vec<(usize, (&features::Feature, f32))> {
+        (all.iter().copied().enumerate())
+            .filter(|x| keep(x.1.1))
+            .collect()
+    };
+    let pos = top(side(|c| c > 0.0), 8, |x, y| {
+        y.1.1.total_cmp(&x.1.1).then(x.0.cmp(&y.0))
+    });
+    let neg = top(side(|c| c < 0.0), 8, |x, y| {
+        x.1.1.total_cmp(&y.1.1).then(y.0.cmp(&x.0))
+    });
     let contributions = pos
+        .into_iter()
         .chain(neg)
-        .map(|&(f, c)| Contribution {
+        .map(|(_, (f, c))| Contribution {
             feature: f.name.to_string(),
             contribution: c,
             spans: ex
@@ -87,15 +99,15 @@ pub(super) fn explain(a: &Analysis, m: &Logistic, cal: Platt) -> Explained {
         })
         .collect();
     // Quote only the five sentences shown (a long post has thousands).
-    let mut ranked: Vec<((usize, usize), f32)> = sentences
+    let ranked: Vec<((usize, usize), f32)> = sentences
         .into_iter()
         .zip(sums)
         .filter(|((s, e), _)| !chars[*s..*e].iter().all(|c| c.is_whitespace()))
         .collect();
-    ranked.sort_by(|x, y| y.1.total_cmp(&x.1));
-    let out: Vec<Sentence> = ranked
+    // Largest first, ties in reading order (sentences are ascending by start).
+    let shown = top(ranked, 5, |x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+    let out: Vec<Sentence> = shown
         .into_iter()
-        .take(5)
         .map(|((s, e), c)| Sentence {
             start: s,
             end: e,
@@ -108,6 +120,16 @@ pub(super) fn explain(a: &Analysis, m: &Logistic, cal: Platt) -> Explained {
         contributions,
         sentences: out,
     }
+}
+
+/// The first `k` of `v` in the order `cmp` (a total order), sorted.
+fn top<T>(mut v: Vec<T>, k: usize, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
+    if v.len() > k {
+        v.select_nth_unstable_by(k, &cmp);
+        v.truncate(k);
+    }
+    v.sort_unstable_by(cmp);
+    v
 }
 
 /// Sentence char ranges: split after 。！？!?；; and at line breaks.
@@ -159,6 +181,20 @@ mod tests {
         let chars: Vec<char> = "第一句。第二句！\n第三句".chars().collect();
         let b = sentence_bounds(&chars);
         assert_eq!(b, vec![(0, 4), (4, 8), (8, 9), (9, 12)]);
+    }
+
+    #[test]
+    fn top_gives_what_a_stable_sort_gives_first() {
+        // Many ties: the shown ones must be the ones a full stable sort lists first.
+        let values: Vec<f32> = (0..200).map(|i| ((i * 37) % 11) as f32 - 5.0).collect();
+        let mut sorted: Vec<(usize, f32)> = values.iter().copied().enumerate().collect();
+        sorted.sort_by(|x, y| y.1.total_cmp(&x.1));
+        for k in [0, 1, 8, 199, 200, 500] {
+            let got = top(values.iter().copied().enumerate().collect(), k, |x, y| {
+                y.1.total_cmp(&x.1).then(x.0.cmp(&y.0))
+            });
+            assert_eq!(got, sorted[..k.min(200)], "k = {k}");
+        }
     }
 
     #[test]

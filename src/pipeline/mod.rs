@@ -109,11 +109,26 @@ impl Analyzer {
 
     /// Like [`Analyzer::load`] with the given trust priors.
     pub fn load_with(dir: &Path, priors: Priors) -> Result<Analyzer, PipelineError> {
+        Self::load_parts(dir, priors, true)
+    }
+
+    /// Like [`Analyzer::load`] without the encoder head and the nearest-examples
+    /// index, for scoring with the linear model only: neither is used there, and
+    /// the index is megabytes read at every start.
+    pub fn load_linear(dir: &Path) -> Result<Analyzer, PipelineError> {
+        Self::load_parts(dir, Priors::builtin()?, false)
+    }
+
+    fn load_parts(
+        dir: &Path,
+        priors: Priors,
+        encoder_side: bool,
+    ) -> Result<Analyzer, PipelineError> {
         let manifest = Manifest::load(dir)?;
         let linear = linear::load(&dir.join(&manifest.linear.file))?;
         let head = match &manifest.encoder_head {
-            Some(h) => Some(head::load_head(&dir.join(&h.file))?),
-            None => None,
+            Some(h) if encoder_side => Some(head::load_head(&dir.join(&h.file))?),
+            _ => None,
         };
         let index = if head.is_some() {
             Some(Index::load(dir)?)

@@ -13,7 +13,7 @@ mod structure;
 
 use serde::{Deserialize, Serialize};
 
-pub use analysis::{Analysis, Settled, analyze};
+pub use analysis::{Analysis, Settled, analyze, warm_up};
 pub use comments::{
     CommentRuleKind, CommentRulesError, CommentSpan, CommentSummary, CommentVerdict,
     classify_comment, classify_comments,
