@@ -5,13 +5,15 @@
 //!   characters (≈ 225 tokens) cut from the real notes, tokenisation included.
 //! - `encoder_ops/*`: one layer's operations for a batch of 16 such notes
 //!   (3,600 tokens): the feed-forward matmuls in f32 and as candle `QMatMul`
-//!   (Q4_0, the weights' native format, and Q8_0), exact-erf GELU, the attention
-//!   softmax and a layer norm. Twelve layers make a forward pass.
+//!   (Q4_0, the weights' native format, and Q8_0), exact-erf GELU (candle's and
+//!   ours, `kernels::Gelu`), the attention softmax (candle's, and with the mask
+//!   add: candle's two ops against ours, `kernels::MaskedSoftmax`) and a layer
+//!   norm. Twelve layers make a forward pass.
 
 use std::path::Path;
 use std::time::Duration;
 
-use adlens::model::encoder::{Encoder, ensure};
+use adlens::model::encoder::{Encoder, ensure, kernels};
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{D, Device, Module, Tensor};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -61,12 +63,33 @@ fn ops(c: &mut Criterion) {
     g.bench_function("gelu_tanh", |b| {
         b.iter(|| std::hint::black_box(h.gelu().unwrap()))
     });
+    g.bench_function("gelu_erf_adlens", |b| {
+        b.iter(|| std::hint::black_box(h.apply_op1_no_bwd(&kernels::Gelu).unwrap()))
+    });
     g.throughput(Throughput::Elements(scores.elem_count() as u64));
     g.bench_function("attention_softmax", |b| {
         b.iter(|| std::hint::black_box(candle_nn::ops::softmax(&scores, D::Minus1).unwrap()))
     });
     g.bench_function("attention_softmax_last_dim", |b| {
         b.iter(|| std::hint::black_box(candle_nn::ops::softmax_last_dim(&scores).unwrap()))
+    });
+    // What the forward pass runs: the padding mask added, then the softmax.
+    let mask = Tensor::zeros((16, 225), candle_core::DType::F32, &dev).unwrap();
+    let mask4 = mask.unsqueeze(1).unwrap().unsqueeze(1).unwrap();
+    g.bench_function("masked_softmax_candle", |b| {
+        b.iter(|| {
+            let s = scores.broadcast_add(&mask4).unwrap();
+            std::hint::black_box(candle_nn::ops::softmax_last_dim(&s).unwrap())
+        })
+    });
+    g.bench_function("masked_softmax_adlens", |b| {
+        b.iter(|| {
+            std::hint::black_box(
+                scores
+                    .apply_op2_no_bwd(&mask, &kernels::MaskedSoftmax)
+                    .unwrap(),
+            )
+        })
     });
     g.throughput(Throughput::Elements((TOKENS * 384) as u64));
     g.bench_function("layer_norm", |b| {

@@ -4,7 +4,8 @@
 //! positions from 0, token type 0, post-layer-norm blocks, exact-erf GELU), but
 //! cheaper on the CPU, where `benches/encoder.rs` showed the generic softmax
 //! costing twice a feed-forward matmul:
-//! - the attention softmax is candle's fused last-dimension kernel;
+//! - the attention softmax adds the padding mask in the same pass, and it and
+//!   the GELU are our parallel kernels (`kernels`), not candle's one-thread ones;
 //! - query, key and value are one matmul against their stacked weights;
 //! - the query is scaled before the score matmul (s × d values, not s × s);
 //! - every linear layer is one 2-D matmul over all tokens of the batch.
@@ -12,6 +13,8 @@
 use candle_core::{DType, Module, Result, Tensor};
 use candle_nn::{Embedding, LayerNorm, Linear, VarBuilder};
 use candle_transformers::models::bert::Config;
+
+use super::kernels::{Gelu, MaskedSoftmax};
 
 /// The encoder: embeddings, then the transformer layers.
 pub(crate) struct Bert {
@@ -101,10 +104,8 @@ impl Bert {
             .broadcast_add(&self.position.narrow(0, 0, seq)?)?
             .broadcast_add(&self.token_type)?;
         let mut x = self.norm.forward(&x)?;
-        // 0 on real tokens, the most negative f32 on padding, as [batch, 1, 1, seq].
-        let bias = ((mask.to_dtype(DType::F32)? - 1.0)? * f64::from(f32::MAX))?
-            .unsqueeze(1)?
-            .unsqueeze(1)?;
+        // 0 on real tokens, the most negative f32 on padding, as [batch, seq].
+        let bias = ((mask.to_dtype(DType::F32)? - 1.0)? * f64::from(f32::MAX))?.contiguous()?;
         for layer in &self.layers {
             x = layer.forward(&x, &bias, self.heads)?;
         }
@@ -153,8 +154,8 @@ impl Layer {
             .contiguous()?;
         let q = (qkv.get(0)? * (d as f64).powf(-0.5))?;
         let (k, v) = (qkv.get(1)?, qkv.get(2)?);
-        let scores = q.matmul(&k.t()?)?.broadcast_add(bias)?; // [b, heads, s, s]
-        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+        let scores = q.matmul(&k.t()?)?; // [b, heads, s, s]
+        let probs = scores.apply_op2_no_bwd(bias, &MaskedSoftmax)?;
         let ctx = probs
             .matmul(&v)? // [b, heads, s, d]
             .transpose(1, 2)?
@@ -163,7 +164,7 @@ impl Layer {
         let x = self.out_norm.forward(&(self.out.forward(&ctx)? + &flat)?)?;
         let ff = self
             .ffn_out
-            .forward(&self.ffn_in.forward(&x)?.gelu_erf()?)?;
+            .forward(&self.ffn_in.forward(&x)?.apply_op1_no_bwd(&Gelu)?)?;
         self.ffn_norm.forward(&(ff + &x)?)?.reshape((b, s, h))
     }
 }

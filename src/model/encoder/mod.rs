@@ -17,6 +17,7 @@ mod bert;
 mod cache;
 mod e5s1;
 pub mod fetch;
+pub mod kernels;
 mod model;
 mod wheel;
 pub mod window;
