@@ -342,12 +342,13 @@ fn window_texts(
     let mut texts = Vec::with_capacity(notes.len());
     let mut plan = Vec::with_capacity(notes.len());
     for n in notes {
-        let windows = encoder.windows(&n.text)?;
+        let text = encoder::encoder_text(&n.text);
+        let windows = encoder.windows(&text)?;
         if windows.len() == 1 {
-            texts.push(n.text.clone());
+            texts.push(text);
         } else {
             texts.extend(
-                encoder::window::slices(&n.text, &windows)
+                encoder::window::slices(&text, &windows)
                     .into_iter()
                     .map(str::to_owned),
             );

@@ -9,11 +9,12 @@
 //! machine, debug build (dependencies at opt-level 3), while two other engineers
 //! built on the same cores (load average ≈ 10): the whole suite over all 1,376
 //! test notes (14,651 scored texts) takes 12–16 s on the linear model; with the
-//! encoder it embedded about 0.6 texts/s (512 texts in 14 min), so the whole
-//! ensemble suite would take hours there. So the linear model runs on every test
-//! note (≥ 300 per source), and the ensemble — what users get — on a fixed seeded
-//! sample of 20 notes per source (about 700 texts: 6 min on the loaded machine,
-//! both tests together).
+//! encoder it embedded about 0.6 texts/s (512 texts in 14 min) there, and the
+//! whole ensemble suite took 48 min in a release build on a quieter day (the
+//! README's full table). So the linear model runs on every test note (≥ 300 per
+//! source), and the ensemble — what users get — on a fixed seeded sample of 20
+//! notes per source (about 700 texts: 6 min on the loaded machine, both tests
+//! together), held to the full table's verdicts (see `KNOWN_MISSES`).
 //!
 //! These tests hold the shipped models to the targets and fail where the models
 //! miss them: the failure message names every source × rewrite that missed.
@@ -87,10 +88,11 @@ fn invariance_report(engine: &Engine, notes: &[LabeledNote]) -> InvarianceReport
 /// Rows the shipped models still miss (issue 15 stays open for them), with the
 /// median, p95 |Δp| and flip share they may not exceed: what was measured at this
 /// commit plus a little room. The test fails when any other row misses a target
-/// or when a row here gets worse. The ensemble rows come from 20 notes per
-/// source (2 to 20 applied), so there one note decides the median or the p95.
+/// or when a row here gets worse.
 /// `(model, source, rewrite, median at most, p95 at most, flips at most)`.
 const KNOWN_MISSES: &[(&str, &str, &str, f64, f64, f64)] = &[
+    // Misses on every test note (the README's full tables).
+    //
     // Brand names: invented names of the written corpus carry n-grams of their
     // own (字:屿), and only real names feed brand repetition and the brand-tag
     // cue (data/dict/brands.tsv): a real ad whose tags name 百雀羚 loses that cue
@@ -98,15 +100,25 @@ const KNOWN_MISSES: &[(&str, &str, &str, f64, f64, f64)] = &[
     // Measured at c72f52b: median 0.214, p95 0.776, 3 of 8 flip.
     ("linear", "real_xhs", "brand_to_invented", 0.23, 0.80, 0.40),
     ("linear", "written", "brand_to_real", 0.02, 0.10, 0.065),
-    ("ensemble", "written", "brand_to_real", 0.03, 0.09, 0.02),
+    // The ensemble on all 350 written notes: brand_to_real median 0.021, p95
+    // 0.165, 7.7 % flips; paste_twice p95 0.1006. On the sample below, brand
+    // swaps apply to 2–4 notes.
     ("ensemble", "written", "brand_to_invented", 0.06, 0.10, 0.02),
     // A title line 随手记录一下 reads as a casual real note.
     ("linear", "written", "prepend_title", 0.02, 0.11, 0.04),
-    ("ensemble", "written", "prepend_title", 0.02, 0.14, 0.02),
-    // The encoder side moves on layout and script where the linear model does not.
+    //
+    // Rows that pass on every test note (the README's full ensemble table) but
+    // miss on the seeded sample of 20 notes per source, where one note of the 2
+    // to 20 a rewrite applies to decides the median, the p95 or a flip share
+    // (one flip in 19 is 5.3 %). Full-table figures beside each.
+    // Full: p95 0.061, 0.5 % flips.
     ("ensemble", "real_xhs", "split_sentences", 0.02, 0.22, 0.02),
-    ("ensemble", "written", "to_traditional", 0.02, 0.15, 0.02),
+    // Full: p95 0.051, 0.9 % flips (3 of 318).
+    ("ensemble", "written", "comma_to_period", 0.02, 0.10, 0.06),
+    // Full: median 0.0045, p95 0.034.
     ("ensemble", "written", "price_up_20", 0.03, 0.04, 0.02),
+    // Full: p95 0.093, 1.1 % flips.
+    ("ensemble", "written", "prepend_title", 0.02, 0.13, 0.02),
 ];
 
 fn assert_targets(report: &InvarianceReport) {

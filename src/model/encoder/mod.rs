@@ -31,6 +31,16 @@ pub use window::{WINDOW_STRIDE, WINDOW_TOKENS};
 /// Width of an embedding.
 pub const DIM: usize = 384;
 
+/// The text the encoder reads for a note: Traditional characters written as
+/// Simplified, one char for one (`fast2s`, as the linear side's normalisation
+/// does), so char offsets are unchanged. Which script a note is typed in is the
+/// writer's habit, not advertising; without this the encoder side moved on it
+/// (issue 15). Simplified text comes back unchanged, so its cached embeddings
+/// still apply.
+pub fn encoder_text(text: &str) -> String {
+    fast2s::convert(text)
+}
+
 /// Padded-token budget of one encoder forward pass. On two cores large batches
 /// are slower per token (attention grows with the batch and much of the
 /// element-wise work is scalar), so the budget is kept small: measured 32 notes

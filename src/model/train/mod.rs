@@ -279,7 +279,11 @@ pub fn run(opts: &TrainOptions, source: Option<&EncoderSource>) -> Result<Manife
         let files = encoder::ensure(&src.dir, src.allow_fetch)?;
         let enc = Encoder::load(&files)?;
         let mut cache = EmbeddingCache::open(&src.cache, files.model_sha256())?;
-        let texts = |v: &[LabeledNote]| v.iter().map(|n| n.text.clone()).collect::<Vec<_>>();
+        let texts = |v: &[LabeledNote]| {
+            (v.iter())
+                .map(|n| encoder::encoder_text(&n.text))
+                .collect::<Vec<_>>()
+        };
         let train_emb = embed_cached(&enc, &mut cache, &texts(&train))?;
         let dev_emb = embed_cached(&enc, &mut cache, &texts(&dev))?;
         let dev_prep = prepare(&dev, false);
