@@ -62,8 +62,7 @@ pub fn analyze(raw: &str, has_link: bool) -> Analysis {
 /// Builds what the text and signal stages compile once per process — jieba's
 /// dictionary (about 0.2 s) on one thread; the entity patterns, the cue lexicon
 /// and the brand table on this one — so the first note does not wait for them
-/// one after the other. [`crate::engine::Engine::load`] runs it beside the model
-/// loading.
+/// one after the other. The engine runs it beside its model loading.
 pub fn warm_up() {
     std::thread::scope(|s| {
         s.spawn(text::warm_up);
