@@ -154,17 +154,18 @@ impl Layer {
             .contiguous()?;
         let q = (qkv.get(0)? * (d as f64).powf(-0.5))?;
         let (k, v) = (qkv.get(1)?, qkv.get(2)?);
-        let scores = q.matmul(&k.t()?)?; // [b, heads, s, s]
-        let probs = scores.apply_op2_no_bwd(bias, &MaskedSoftmax)?;
+        // Scores, then in place their probabilities: [b, heads, s, s].
+        let probs = q.matmul(&k.t()?)?;
+        probs.inplace_op2(bias, &MaskedSoftmax)?;
         let ctx = probs
             .matmul(&v)? // [b, heads, s, d]
             .transpose(1, 2)?
             .contiguous()?
             .reshape((b * s, h))?;
         let x = self.out_norm.forward(&(self.out.forward(&ctx)? + &flat)?)?;
-        let ff = self
-            .ffn_out
-            .forward(&self.ffn_in.forward(&x)?.apply_op1_no_bwd(&Gelu)?)?;
+        let act = self.ffn_in.forward(&x)?;
+        act.inplace_op1(&Gelu)?;
+        let ff = self.ffn_out.forward(&act)?;
         self.ffn_norm.forward(&(ff + &x)?)?.reshape((b, s, h))
     }
 }

@@ -16,7 +16,9 @@
 //! The embeddings move by about 1e-6 against candle's kernels (tests here and the
 //! reference vectors of `tests/it/encoder.rs`).
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, Error, Layout, Result, Shape};
+use candle_core::{
+    CpuStorage, CustomOp1, CustomOp2, Error, InplaceOp1, InplaceOp2, Layout, Result, Shape,
+};
 use rayon::prelude::*;
 
 /// Elements per parallel task of the GELU.
@@ -101,6 +103,16 @@ fn reduce(v: &[f32], init: f32, f: impl Fn(f32, f32) -> f32) -> f32 {
         .fold(lanes.into_iter().fold(init, &f), |a, &x| f(a, x))
 }
 
+fn contiguous_mut<'a>(s: &'a mut CpuStorage, l: &Layout, op: &str) -> Result<&'a mut [f32]> {
+    let CpuStorage::F32(v) = s else {
+        return Err(Error::Msg(format!("{op}: f32 only")));
+    };
+    match l.contiguous_offsets() {
+        Some((from, to)) => Ok(&mut v[from..to]),
+        None => Err(Error::Msg(format!("{op}: the input has to be contiguous"))),
+    }
+}
+
 fn contiguous<'a>(s: &'a CpuStorage, l: &Layout, op: &str) -> Result<&'a [f32]> {
     let CpuStorage::F32(v) = s else {
         return Err(Error::Msg(format!("{op}: f32 only")));
@@ -120,17 +132,32 @@ impl CustomOp1 for Gelu {
     }
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let src = contiguous(s, l, self.name())?;
-        let mut dst = vec![0.0f32; src.len()];
-        (dst.par_chunks_mut(CHUNK))
-            .zip(src.par_chunks(CHUNK))
-            .for_each(|(d, s)| {
-                for (d, &x) in d.iter_mut().zip(s) {
-                    *d = gelu(x);
-                }
-            });
+        let mut dst = contiguous(s, l, CustomOp1::name(self))?.to_vec();
+        gelu_in_place(&mut dst);
         Ok((CpuStorage::F32(dst), l.shape().clone()))
     }
+}
+
+/// In place (`x.inplace_op1(&Gelu)`), as the forward pass runs it: the
+/// feed-forward activations are a fresh tensor nobody else holds, and writing
+/// over them saves allocating (and faulting in) a second one per layer.
+impl InplaceOp1 for Gelu {
+    fn name(&self) -> &'static str {
+        "adlens-gelu-erf"
+    }
+
+    fn cpu_fwd(&self, s: &mut CpuStorage, l: &Layout) -> Result<()> {
+        gelu_in_place(contiguous_mut(s, l, InplaceOp1::name(self))?);
+        Ok(())
+    }
+}
+
+fn gelu_in_place(v: &mut [f32]) {
+    v.par_chunks_mut(CHUNK).for_each(|c| {
+        for x in c {
+            *x = gelu(*x);
+        }
+    });
 }
 
 /// Softmax over the last dimension of attention scores `[batch, heads, seq,
@@ -151,40 +178,68 @@ impl CustomOp2 for MaskedSoftmax {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let scores = contiguous(s1, l1, self.name())?;
-        let mask = contiguous(s2, l2, self.name())?;
-        let (b, heads, seq, keys) = l1.shape().dims4()?;
-        if l2.shape().dims2()? != (b, keys) {
-            return Err(Error::Msg(format!(
-                "{}: mask {:?} does not fit scores {:?}",
-                self.name(),
-                l2.shape(),
-                l1.shape()
-            )));
-        }
-        let rows_per_entry = heads * seq;
-        let mut dst = vec![0.0f32; scores.len()];
-        (dst.par_chunks_mut(keys))
-            .zip(scores.par_chunks(keys))
-            .enumerate()
-            .for_each(|(row, (d, s))| {
-                let m = &mask[(row / rows_per_entry) * keys..][..keys];
-                // Separate simple loops, each of which the compiler vectorises;
-                // the reductions keep LANES partial results.
-                for ((d, &s), &m) in d.iter_mut().zip(s).zip(m) {
-                    *d = s + m;
-                }
-                let max = reduce(d, f32::NEG_INFINITY, f32::max);
-                for d in d.iter_mut() {
-                    *d = exp(*d - max);
-                }
-                let inv = 1.0 / reduce(d, 0.0, |a, b| a + b);
-                for d in d.iter_mut() {
-                    *d *= inv;
-                }
-            });
+        let mut dst = contiguous(s1, l1, CustomOp2::name(self))?.to_vec();
+        let mask = contiguous(s2, l2, CustomOp2::name(self))?;
+        masked_softmax(&mut dst, l1, mask, l2)?;
         Ok((CpuStorage::F32(dst), l1.shape().clone()))
     }
+}
+
+/// In place on the scores (`scores.inplace_op2(&mask, &MaskedSoftmax)`), as the
+/// forward pass runs it: the scores are a fresh matmul output nobody else holds.
+impl InplaceOp2 for MaskedSoftmax {
+    fn name(&self) -> &'static str {
+        "adlens-masked-softmax"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &mut CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<()> {
+        let mask = contiguous(s2, l2, InplaceOp2::name(self))?;
+        masked_softmax(
+            contiguous_mut(s1, l1, InplaceOp2::name(self))?,
+            l1,
+            mask,
+            l2,
+        )
+    }
+}
+
+/// Rows of `scores` (shape of `l1`, `[batch, heads, seq, keys]`) become
+/// softmax(row + mask row of their batch entry).
+fn masked_softmax(scores: &mut [f32], l1: &Layout, mask: &[f32], l2: &Layout) -> Result<()> {
+    let (b, heads, seq, keys) = l1.shape().dims4()?;
+    if l2.shape().dims2()? != (b, keys) {
+        return Err(Error::Msg(format!(
+            "adlens-masked-softmax: mask {:?} does not fit scores {:?}",
+            l2.shape(),
+            l1.shape()
+        )));
+    }
+    let rows_per_entry = heads * seq;
+    (scores.par_chunks_mut(keys))
+        .enumerate()
+        .for_each(|(row, d)| {
+            let m = &mask[(row / rows_per_entry) * keys..][..keys];
+            // Separate simple loops, each of which the compiler vectorises; the
+            // reductions keep LANES partial results.
+            for (d, &m) in d.iter_mut().zip(m) {
+                *d += m;
+            }
+            let max = reduce(d, f32::NEG_INFINITY, f32::max);
+            for d in d.iter_mut() {
+                *d = exp(*d - max);
+            }
+            let inv = 1.0 / reduce(d, 0.0, |a, b| a + b);
+            for d in d.iter_mut() {
+                *d *= inv;
+            }
+        });
+    Ok(())
 }
 
 #[cfg(test)]
@@ -272,6 +327,33 @@ mod tests {
             .unwrap();
         assert!(row[2..].iter().all(|&p| p == 0.0));
         assert!((row[0] + row[1] - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn in_place_ops_give_what_the_copying_ones_give() {
+        let h = Tensor::randn(0f32, 2.0, (7, 300), &Device::Cpu).unwrap();
+        let copied = h.apply_op1_no_bwd(&Gelu).unwrap();
+        let inplace = h.copy().unwrap();
+        inplace.inplace_op1(&Gelu).unwrap();
+        let (a, b): (Vec<f32>, Vec<f32>) = (
+            copied.flatten_all().unwrap().to_vec1().unwrap(),
+            inplace.flatten_all().unwrap().to_vec1().unwrap(),
+        );
+        assert_eq!(a, b);
+        let scores = Tensor::randn(0f32, 3.0, (2, 3, 5, 5), &Device::Cpu).unwrap();
+        let mask = Tensor::new(
+            &[[0f32, 0., 0., -f32::MAX, -f32::MAX], [0.; 5]],
+            &Device::Cpu,
+        )
+        .unwrap();
+        let copied = scores.apply_op2_no_bwd(&mask, &MaskedSoftmax).unwrap();
+        let inplace = scores.copy().unwrap();
+        inplace.inplace_op2(&mask, &MaskedSoftmax).unwrap();
+        let (a, b): (Vec<f32>, Vec<f32>) = (
+            copied.flatten_all().unwrap().to_vec1().unwrap(),
+            inplace.flatten_all().unwrap().to_vec1().unwrap(),
+        );
+        assert_eq!(a, b);
     }
 
     #[test]
