@@ -214,22 +214,19 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
     let loader = app.clone();
-    let loading = tokio::task::spawn_blocking(move || {
-        crate::text::warm_up();
-        match load(&loader) {
-            Ok(engine) => {
-                let engine = Arc::new(engine);
-                for (name, status) in engine.components() {
-                    tracing::info!(component = %name, %status, "model component");
-                }
-                loader.set_engine(engine);
-                tracing::info!("ready");
-                Ok(())
+    let loading = tokio::task::spawn_blocking(move || match load(&loader) {
+        Ok(engine) => {
+            let engine = Arc::new(engine);
+            for (name, status) in engine.components() {
+                tracing::info!(component = %name, %status, "model component");
             }
-            Err(e) => {
-                loader.set_status(&format!("failed to load models: {e}"));
-                Err(e)
-            }
+            loader.set_engine(engine);
+            tracing::info!("ready");
+            Ok(())
+        }
+        Err(e) => {
+            loader.set_status(&format!("failed to load models: {e}"));
+            Err(e)
         }
     });
     let upkeep = tokio::spawn(metrics::upkeep(app.metrics.clone()));
