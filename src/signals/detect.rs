@@ -109,7 +109,6 @@ pub fn detect(n: &Normalized, tokens: &[Token]) -> Vec<Signal> {
     out.extend(structure::brand_repetition(n, tokens));
     let tags = structure::hashtags(n);
     out.extend(structure::campaign_hashtags(&tags));
-    out.extend(structure::brand_tag_stack(&tags));
     out.extend(brands::brand_tags(n, &tags));
 
     apply_context(&mut out);

@@ -2,7 +2,7 @@
 //! brand-name repetition and brand-campaign hashtags. These look at the shape of
 //! the note, not single words.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -256,52 +256,6 @@ pub(super) fn campaign_hashtags(tags: &[Tag<'_>]) -> Vec<Signal> {
     out
 }
 
-/// Two-character tag starts that name a place or a broad topic: a stack of
-/// #上海… or #健身… tags is how people file a post, not a brand's campaign.
-const TOPIC_PREFIXES: &[&str] = &[
-    "北京", "上海", "广州", "深圳", "杭州", "成都", "重庆", "武汉", "西安", "南京", "苏州", "天津",
-    "长沙", "郑州", "青岛", "厦门", "大理", "丽江", "三亚", "香港", "澳门", "台湾", "台北", "东京",
-    "大阪", "首尔", "日本", "韩国", "泰国", "新疆", "西藏", "云南", "贵州", "四川", "广东", "浙江",
-    "江苏", "福建", "山东", "河南", "湖南", "湖北", "海南", "北海", "新西", "澳洲", "美国", "英国",
-    "法国", "巴黎", "伦敦", "纽约", "中国", "健身", "穿搭", "美食", "旅行", "旅游", "减肥", "考研",
-    "考公", "护肤", "化妆", "美妆", "妆容", "发型", "美甲", "家居", "装修", "读书", "学习", "职场",
-    "恋爱", "情侣", "宝宝", "育儿", "猫咪", "狗狗", "日常", "生活", "记录", "分享", "今日", "我的",
-    "一起", "小红", "每日", "周末", "秋天", "冬天", "春天", "夏天", "秋冬", "春夏", "早餐", "晚餐",
-    "王者", "原神", "游戏", "电影", "电视", "综艺", "动漫", "明星", "追星", "看剧", "好物", "平价",
-];
-
-/// Three or more different hashtags starting with the same name (#格力空调
-/// #格力王者柜机 #格力立式空调): one brand's products stacked into the tags, a
-/// placement pattern. Places and broad topics are left out; a tag repeated is one
-/// tag.
-pub(super) fn brand_tag_stack(tags: &[Tag<'_>]) -> Vec<Signal> {
-    let mut distinct = HashSet::new();
-    let tags: Vec<&Tag<'_>> = tags
-        .iter()
-        .filter(|(_, t)| t.chars().count() >= 3 && distinct.insert(t.as_str()))
-        .collect();
-    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, (_, t)) in tags.iter().enumerate() {
-        let head: String = t.chars().take(2).collect();
-        if head.chars().all(char::is_alphanumeric) && !TOPIC_PREFIXES.contains(&head.as_str()) {
-            groups.entry(head).or_default().push(i);
-        }
-    }
-    let mut out: Vec<Signal> = groups
-        .into_iter()
-        .filter(|(_, v)| v.len() >= 3)
-        .map(|(head, v)| {
-            let why = format!(
-                "{} 个话题都以“{head}”开头：把同一品牌的多款产品叠进话题是投放笔记的常见做法；与品牌有合作时须标明“广告”。",
-                v.len()
-            );
-            entity_mechanic(tags[v[0]].0, 0.6, why)
-        })
-        .collect();
-    out.sort_by_key(|s| s.start);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,20 +304,7 @@ mod tests {
     }
 
     #[test]
-    fn one_brand_stacked_in_the_tags_is_found_and_a_city_is_not() {
-        let raw = "冷 #格力空调[话题]# #格力王者柜机[话题]# #猫[话题]# #格力立式空调[话题]#";
-        let n = normalize(raw);
-        let s = brand_tag_stack(&hashtags(&n));
-        assert_eq!(s.len(), 1, "{s:?}");
-        assert!(s[0].explanation.contains("3 个话题都以“格力”开头"));
-        assert_eq!(chars(raw, &s[0]), "#格力空调[话题]#");
-        let city = "#上海拍照[话题]# #上海秋天[话题]# #上海秋天打卡[话题]# #上海机位[话题]#";
-        let n = normalize(city);
-        assert!(brand_tag_stack(&hashtags(&n)).is_empty());
-    }
-
-    #[test]
-    fn a_pasted_paragraph_and_a_repeated_tag_count_once() {
+    fn a_pasted_paragraph_counts_once() {
         let one = "今天试了雅诗兰黛小棕瓶，雅诗兰黛的精华挺好";
         let twice = format!("{one}\n\n{one}");
         let n = normalize(&twice);
@@ -371,10 +312,6 @@ mod tests {
         assert!(brand_repetition(&n, &t).is_empty());
         let n = normalize(&format!("{one}\n雅诗兰黛真的好用"));
         assert_eq!(brand_repetition(&n, &segment(&n)).len(), 1);
-        let n = normalize("#格力空调[话题]# #格力空调[话题]# #格力空调[话题]#");
-        assert!(brand_tag_stack(&hashtags(&n)).is_empty());
-        let n = normalize("#格力空调[话题]# #格力柜机[话题]# #格力空调[话题]# #格力立式[话题]#");
-        assert_eq!(brand_tag_stack(&hashtags(&n)).len(), 1);
     }
 
     #[test]
