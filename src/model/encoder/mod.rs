@@ -31,14 +31,38 @@ pub use window::{WINDOW_STRIDE, WINDOW_TOKENS};
 /// Width of an embedding.
 pub const DIM: usize = 384;
 
-/// The text the encoder reads for a note: Traditional characters written as
-/// Simplified, one char for one (`fast2s`, as the linear side's normalisation
-/// does), so char offsets are unchanged. Which script a note is typed in is the
-/// writer's habit, not advertising; without this the encoder side moved on it
-/// (issue 15). Simplified text comes back unchanged, so its cached embeddings
-/// still apply.
+/// The text the encoder reads for a note, with the same char offsets as the note
+/// (it may end sooner), so windows and `segments` point into the note as written:
+///
+/// - Traditional characters are written as Simplified, one char for one
+///   (`fast2s`, as the linear side's normalisation does). Which script a note is
+///   typed in is the writer's habit, not advertising.
+/// - A line that repeats an earlier line word for word (a paragraph pasted
+///   twice, a tag line posted again) is blanked to spaces, which the tokenizer
+///   reads as one space, and trailing whitespace is dropped: a reader reads a
+///   pasted paragraph once, as the structural detectors count it once. A note
+///   pasted twice then reads exactly as the note.
+///
+/// Without these the encoder side moved on both (issue 15). A Simplified note
+/// without repeated lines comes back unchanged, so its cached embeddings still
+/// apply.
 pub fn encoder_text(text: &str) -> String {
-    fast2s::convert(text)
+    let simplified = fast2s::convert(text);
+    let mut seen = std::collections::HashSet::new();
+    let mut out = String::with_capacity(simplified.len());
+    for (i, line) in simplified.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let key = line.trim();
+        if !key.is_empty() && !seen.insert(key) {
+            out.extend(line.chars().map(|_| ' '));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out.truncate(out.trim_end().len());
+    out
 }
 
 /// Padded-token budget of one encoder forward pass. On two cores large batches
@@ -125,5 +149,32 @@ impl EncoderError {
             path: path.display().to_string(),
             source,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encoder_text;
+
+    #[test]
+    fn encoder_text_keeps_char_offsets() {
+        assert_eq!(encoder_text("護膚心得\n很好用"), "护肤心得\n很好用");
+        let note = "用了一个月\n#护肤[话题]#\n真的不错";
+        assert_eq!(encoder_text(note), note);
+        let repeated = "买了面霜\n#护肤[话题]#\n很润\n#护肤[话题]#\n会回购";
+        let read = encoder_text(repeated);
+        let blank = " ".repeat("#护肤[话题]#".chars().count());
+        assert_eq!(
+            read,
+            format!("买了面霜\n#护肤[话题]#\n很润\n{blank}\n会回购")
+        );
+        assert_eq!(read.chars().count(), repeated.chars().count());
+    }
+
+    #[test]
+    fn a_note_pasted_twice_reads_as_the_note() {
+        let note = "第一次用这个牌子\n\n味道淡，会回购";
+        assert_eq!(encoder_text(&format!("{note}\n\n{note}")), note);
+        assert_eq!(encoder_text("  \n \n"), "");
     }
 }
