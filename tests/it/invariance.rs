@@ -103,8 +103,8 @@ const KNOWN_MISSES: &[(&str, &str, &str, f64, f64, f64)] = &[
     ("linear", "written", "brand_to_real", 0.02, 0.10, 0.065),
     // 「#日常」 added to a written note: the same |Δp| as before the tag stacks
     // were dropped (median 0.0072, p95 0.073), but the threshold the real organic
-    // dev notes set moved 0.608 → 0.642 and 10 written ads (was 6) now sit
-    // within reach of it: 2.9 % flip.
+    // dev notes set moved 0.608 → 0.642, and 10 written notes (was 6) now
+    // cross it: 2.9 % flip.
     ("linear", "written", "add_hashtag", 0.02, 0.10, 0.03),
     // The ensemble on all 350 written notes: brand_to_real median 0.022, p95
     // 0.164, 7.7 % flips. On the sample below, brand swaps apply to 2–4 notes.
