@@ -270,6 +270,25 @@ mod tests {
     }
 
     #[test]
+    fn qiafan_is_a_label_only_in_a_labelling_form() {
+        for eating in ["逛完鼓楼就恰饭啦", "和小姐妹一边聊天一边恰饭"] {
+            assert!(!kinds(eating).contains(&SignalKind::Disclosure), "{eating}");
+        }
+        for label in [
+            "先说好这期是恰饭的哈",
+            "恰饭警告⚠️ 这套真的好用",
+            "#恰饭 面霜",
+        ] {
+            assert!(kinds(label).contains(&SignalKind::Disclosure), "{label}");
+        }
+        for denial in ["这篇不是恰饭，就是想分享", "非恰饭，真心推荐"] {
+            let k = kinds(denial);
+            assert!(k.contains(&SignalKind::AdDenial), "{denial}: {k:?}");
+            assert!(!k.contains(&SignalKind::Disclosure), "{denial}: {k:?}");
+        }
+    }
+
+    #[test]
     fn traditional_chinese_disclosure_is_found() {
         assert!(kinds("這篇是業配，但我真的有在用").contains(&SignalKind::Disclosure));
     }
