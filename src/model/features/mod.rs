@@ -30,9 +30,8 @@ pub const N_HASHED: usize = 1 << HASH_BITS;
 /// list-shaped selling points, and who the note addresses. Writer habits (line
 /// count, note length, emoji and hashtag density, punctuation, digit and Latin
 /// share) are left out: they separated our writers, not ads (issue 15).
-pub const DENSE_NAMES: [&str; 32] = [
+pub const DENSE_NAMES: [&str; 30] = [
     "signal_count:disclosure",
-    "signal_count:ad_denial",
     "signal_count:call_to_action",
     "signal_count:offer",
     "signal_count:purchase_link",
@@ -44,7 +43,6 @@ pub const DENSE_NAMES: [&str; 32] = [
     "signal_count:balance",
     "signal_count:commercial_mechanic",
     "signal_weight:disclosure",
-    "signal_weight:ad_denial",
     "signal_weight:call_to_action",
     "signal_weight:offer",
     "signal_weight:purchase_link",
@@ -63,6 +61,27 @@ pub const DENSE_NAMES: [&str; 32] = [
     "shape:first_person",
     "shape:second_person",
     "shape:bias_one",
+];
+
+/// The signal kinds the dense block reads, in [`DENSE_NAMES`] order: every kind
+/// but `ad_denial`. Saying 无广 or 自费 does not describe advertising: on real
+/// notes organic writers say it (13 organic notes of the real train split, no
+/// ad), and the written ads that deny being ads are ads for what else they say.
+/// The cue is still reported, checked by compliance and priced by the trust
+/// model. Leaving it out: real dev ROC-AUC 0.877 → 0.878, written 0.970 → 0.970,
+/// out of fold on real train 0.7932 → 0.7939.
+const READ_KINDS: [SignalKind; 11] = [
+    SignalKind::Disclosure,
+    SignalKind::CallToAction,
+    SignalKind::Offer,
+    SignalKind::PurchaseLink,
+    SignalKind::AbsoluteClaim,
+    SignalKind::EfficacyClaim,
+    SignalKind::SellingScript,
+    SignalKind::BrandRepetition,
+    SignalKind::Experience,
+    SignalKind::Balance,
+    SignalKind::CommercialMechanic,
 ];
 
 /// Total feature dimension: hashed buckets then dense features.
@@ -168,9 +187,9 @@ fn walk<'a>(a: &'a Analysis, sink: &mut impl Sink<'a>) {
     }
 
     // Dense block: signals.
-    let kinds = SignalKind::ALL.len();
+    let kinds = READ_KINDS.len();
     let mut total = 0.0;
-    for (k, kind) in SignalKind::ALL.iter().enumerate() {
+    for (k, kind) in READ_KINDS.iter().enumerate() {
         let all: Vec<_> = a.signals.iter().filter(|s| s.kind == *kind).collect();
         if all.is_empty() {
             continue;
@@ -283,6 +302,26 @@ pub fn extract(a: &Analysis) -> Sparse {
 mod tests {
     use super::*;
     use crate::signals::analyze;
+
+    #[test]
+    fn dense_names_follow_the_kinds_read() {
+        for (k, kind) in READ_KINDS.iter().enumerate() {
+            assert_eq!(DENSE_NAMES[k], format!("signal_count:{}", kind.as_str()));
+            let weight = format!("signal_weight:{}", kind.as_str());
+            assert_eq!(DENSE_NAMES[READ_KINDS.len() + k], weight);
+        }
+        assert_eq!(DENSE_NAMES[2 * READ_KINDS.len()], "disclosure:clear");
+        // A denial alone leaves the signal block empty; the cue is still found.
+        let a = analyze("无广，纯分享", false);
+        assert!(a.signals.iter().all(|s| s.kind == SignalKind::AdDenial));
+        assert!(!a.signals.is_empty());
+        let signal_block = N_HASHED + 2 * READ_KINDS.len() + 3;
+        let x = extract(&a);
+        let read: Vec<(&u32, &f32)> = (x.idx.iter().zip(&x.val))
+            .filter(|(i, v)| (N_HASHED..signal_block).contains(&(**i as usize)) && **v != 0.0)
+            .collect();
+        assert!(read.is_empty(), "{read:?}");
+    }
 
     #[test]
     fn hashed_part_is_unit_length() {
