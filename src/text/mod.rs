@@ -6,7 +6,7 @@
 mod normalize;
 mod segment;
 
-pub use normalize::{Entity, EntityKind, Normalized, normalize};
+pub use normalize::{Entity, EntityKind, Normalized, normalize, repeated_lines};
 pub use segment::{Token, segment, warm_up};
 
 /// Errors of the text stage.

@@ -141,23 +141,29 @@ impl Normalized {
     /// Original char ranges of the lines that repeat an earlier line word for
     /// word (a paragraph pasted twice, a tag line repeated).
     pub fn repeated_lines(&self) -> Vec<(usize, usize)> {
-        let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::new();
-        let mut at = 0;
-        for line in self.text.split('\n') {
-            let key = line.trim();
-            if !key.is_empty() && !seen.insert(key) {
-                out.push(self.byte_range_to_original(at, at + line.len()));
-            }
-            at += line.len() + 1;
-        }
-        out
+        repeated_lines(&self.text)
+            .map(|r| self.byte_range_to_original(r.start, r.end))
+            .collect()
     }
 
     /// Entities of one kind.
     pub fn entities_of(&self, kind: EntityKind) -> impl Iterator<Item = &Entity> {
         self.entities.iter().filter(move |e| e.kind == kind)
     }
+}
+
+/// Byte ranges of the lines of `text` (split at `\n`) that repeat an earlier
+/// line word for word, leading and trailing whitespace aside; blank lines never
+/// count.
+pub fn repeated_lines(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut seen = std::collections::HashSet::new();
+    let mut at = 0;
+    text.split('\n').filter_map(move |line| {
+        let range = at..at + line.len();
+        at = range.end + 1;
+        let key = line.trim();
+        (!key.is_empty() && !seen.insert(key)).then_some(range)
+    })
 }
 
 /// Normalises `original`: full-width ASCII to half-width, unified punctuation,

@@ -48,19 +48,14 @@ pub const DIM: usize = 384;
 /// apply.
 pub fn encoder_text(text: &str) -> String {
     let simplified = fast2s::convert(text);
-    let mut seen = std::collections::HashSet::new();
     let mut out = String::with_capacity(simplified.len());
-    for (i, line) in simplified.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let key = line.trim();
-        if !key.is_empty() && !seen.insert(key) {
-            out.extend(line.chars().map(|_| ' '));
-        } else {
-            out.push_str(line);
-        }
+    let mut from = 0;
+    for r in crate::text::repeated_lines(&simplified) {
+        out.push_str(&simplified[from..r.start]);
+        out.extend(simplified[r.clone()].chars().map(|_| ' '));
+        from = r.end;
     }
+    out.push_str(&simplified[from..]);
     out.truncate(out.trim_end().len());
     out
 }
