@@ -105,6 +105,10 @@ fn reduce(v: &[f32], init: f32, f: impl Fn(f32, f32) -> f32) -> f32 {
         .fold(lanes.into_iter().fold(init, &f), |a, &x| f(a, x))
 }
 
+/// Names of the two ops, in their copying and in-place forms alike.
+const GELU: &str = "adlens-gelu-erf";
+const MASKED_SOFTMAX: &str = "adlens-masked-softmax";
+
 fn contiguous_mut<'a>(s: &'a mut CpuStorage, l: &Layout, op: &str) -> Result<&'a mut [f32]> {
     let CpuStorage::F32(v) = s else {
         return Err(Error::Msg(format!("{op}: f32 only")));
@@ -130,11 +134,11 @@ pub struct Gelu;
 
 impl CustomOp1 for Gelu {
     fn name(&self) -> &'static str {
-        "adlens-gelu-erf"
+        GELU
     }
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let mut dst = contiguous(s, l, CustomOp1::name(self))?.to_vec();
+        let mut dst = contiguous(s, l, GELU)?.to_vec();
         gelu_in_place(&mut dst);
         Ok((CpuStorage::F32(dst), l.shape().clone()))
     }
@@ -145,11 +149,11 @@ impl CustomOp1 for Gelu {
 /// over them saves allocating (and faulting in) a second one per layer.
 impl InplaceOp1 for Gelu {
     fn name(&self) -> &'static str {
-        "adlens-gelu-erf"
+        GELU
     }
 
     fn cpu_fwd(&self, s: &mut CpuStorage, l: &Layout) -> Result<()> {
-        gelu_in_place(contiguous_mut(s, l, InplaceOp1::name(self))?);
+        gelu_in_place(contiguous_mut(s, l, GELU)?);
         Ok(())
     }
 }
@@ -170,7 +174,7 @@ pub struct MaskedSoftmax;
 
 impl CustomOp2 for MaskedSoftmax {
     fn name(&self) -> &'static str {
-        "adlens-masked-softmax"
+        MASKED_SOFTMAX
     }
 
     fn cpu_fwd(
@@ -180,8 +184,8 @@ impl CustomOp2 for MaskedSoftmax {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let mut dst = contiguous(s1, l1, CustomOp2::name(self))?.to_vec();
-        let mask = contiguous(s2, l2, CustomOp2::name(self))?;
+        let mut dst = contiguous(s1, l1, MASKED_SOFTMAX)?.to_vec();
+        let mask = contiguous(s2, l2, MASKED_SOFTMAX)?;
         masked_softmax(&mut dst, l1, mask, l2)?;
         Ok((CpuStorage::F32(dst), l1.shape().clone()))
     }
@@ -191,7 +195,7 @@ impl CustomOp2 for MaskedSoftmax {
 /// forward pass runs it: the scores are a fresh matmul output nobody else holds.
 impl InplaceOp2 for MaskedSoftmax {
     fn name(&self) -> &'static str {
-        "adlens-masked-softmax"
+        MASKED_SOFTMAX
     }
 
     fn cpu_fwd(
@@ -201,13 +205,8 @@ impl InplaceOp2 for MaskedSoftmax {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<()> {
-        let mask = contiguous(s2, l2, InplaceOp2::name(self))?;
-        masked_softmax(
-            contiguous_mut(s1, l1, InplaceOp2::name(self))?,
-            l1,
-            mask,
-            l2,
-        )
+        let mask = contiguous(s2, l2, MASKED_SOFTMAX)?;
+        masked_softmax(contiguous_mut(s1, l1, MASKED_SOFTMAX)?, l1, mask, l2)
     }
 }
 
@@ -217,7 +216,7 @@ fn masked_softmax(scores: &mut [f32], l1: &Layout, mask: &[f32], l2: &Layout) ->
     let (b, heads, seq, keys) = l1.shape().dims4()?;
     if l2.shape().dims2()? != (b, keys) {
         return Err(Error::Msg(format!(
-            "adlens-masked-softmax: mask {:?} does not fit scores {:?}",
+            "{MASKED_SOFTMAX}: mask {:?} does not fit scores {:?}",
             l2.shape(),
             l1.shape()
         )));
