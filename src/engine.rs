@@ -16,7 +16,7 @@ use crate::model::encoder::{
     self, BatchConfig, EmbeddingCache, Encoder, EncoderError, EncoderHandle, MAX_BATCH_TOKENS,
 };
 use crate::pipeline::{
-    Analyzer, Encoded, EncoderInput, Note, PipelineError, Pooling, Score, WindowEmbedding,
+    Analyzer, Detail, Encoded, EncoderInput, Note, PipelineError, Pooling, Score, WindowEmbedding,
 };
 
 /// Errors of the engine.
@@ -240,31 +240,39 @@ impl Engine {
         &self,
         notes: &[Note],
         embeddings: Result<(Vec<Encoded>, f64), String>,
+        detail: Detail,
     ) -> Vec<Score> {
+        let score = |n, enc| self.analyzer.score_with(n, enc, detail);
         match embeddings {
-            Ok((embs, ms)) => notes
-                .iter()
-                .zip(&embs)
-                .map(|(n, e)| self.analyzer.score(n, EncoderInput::Embedding(e, ms)))
+            Ok((embs, ms)) => (notes.iter().zip(&embs))
+                .map(|(n, e)| score(n, EncoderInput::Embedding(e, ms)))
                 .collect(),
-            Err(why) => notes
-                .iter()
-                .map(|n| self.analyzer.score(n, EncoderInput::Unavailable(&why)))
+            Err(why) => (notes.iter())
+                .map(|n| score(n, EncoderInput::Unavailable(&why)))
                 .collect(),
         }
     }
 
     /// Scores notes on the calling thread: one batched encoder pass, then the rest.
     pub fn score_chunk_blocking(&self, notes: &[Note]) -> Vec<Score> {
+        self.score_chunk_with(notes, Detail::Explained)
+    }
+
+    /// [`Engine::score_chunk_blocking`] with the [`Detail`] asked for.
+    pub fn score_chunk_with(&self, notes: &[Note], detail: Detail) -> Vec<Score> {
         let Some(parts) = &self.encoder else {
-            return self.finish(notes, Err(self.why_not().to_owned()));
+            return self.finish(notes, Err(self.why_not().to_owned()), detail);
         };
         let started = Instant::now();
         let embs = self.embed_blocking(parts, notes).map(|e| {
             let ms = started.elapsed().as_secs_f64() * 1e3 / notes.len().max(1) as f64;
             (e, ms)
         });
-        self.finish(notes, embs.map_err(|e| format!("encoder failed: {e}")))
+        self.finish(
+            notes,
+            embs.map_err(|e| format!("encoder failed: {e}")),
+            detail,
+        )
     }
 
     /// Scores plain texts (no link given) on the calling thread, in chunks of 256
@@ -315,7 +323,7 @@ impl Engine {
         };
         let me = self.clone();
         let scores = tokio::task::spawn_blocking(move || match embeddings {
-            Some(r) => me.finish(&notes, r),
+            Some(r) => me.finish(&notes, r, Detail::Explained),
             None => me.score_chunk_blocking(&notes),
         })
         .await?;

@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 
 use super::read::InputRow;
 use crate::engine::Engine;
-use crate::pipeline::{Note, Score};
+use crate::pipeline::{Detail, Note, Score};
 
 /// Sort key for a globally sorted output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,7 +121,7 @@ pub(super) fn process(engine: &Engine, rows: Vec<InputRow>) -> Vec<Done> {
             has_link: row.has_link,
         })
         .collect();
-    let mut scores = engine.score_chunk_blocking(&notes).into_iter();
+    let mut scores = engine.score_chunk_with(&notes, Detail::Figures).into_iter();
     rows.into_iter()
         .map(|r| match r.row {
             Ok(row) => {

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Instant;
 
 pub use score::{
-    Component, Contribution, EncoderInput, Example, ModelInfo, Note, Probabilities, Score,
+    Component, Contribution, Detail, EncoderInput, Example, ModelInfo, Note, Probabilities, Score,
     Sentence, Similar, Span, Timings,
 };
 pub use windows::{Encoded, Pooling, Segment, WindowEmbedding};
@@ -242,6 +242,13 @@ impl Analyzer {
     /// Scores one note: with an embedding, the encoder head and the ensemble join
     /// in and nearest examples are reported.
     pub fn score(&self, note: &Note, enc: EncoderInput<'_>) -> Score {
+        self.score_with(note, enc, Detail::Explained)
+    }
+
+    /// Scores one note with the [`Detail`] asked for: [`Detail::Figures`] leaves
+    /// the explanation out and gives the same numbers (the margin is summed the
+    /// same way on both paths).
+    pub fn score_with(&self, note: &Note, enc: EncoderInput<'_>, detail: Detail) -> Score {
         let t0 = Instant::now();
         let a = signals::analyze(&note.text, note.has_link);
         let text_ms = ms(t0);
@@ -251,7 +258,14 @@ impl Analyzer {
             EncoderInput::Unavailable(why) => (None, 0.0, Some(why)),
         };
         let lin = &self.manifest.linear.calibrated;
-        let ex = explain::explain(&a, &self.linear, lin.calibration);
+        let ex = match detail {
+            Detail::Explained => explain::explain(&a, &self.linear, lin.calibration),
+            Detail::Figures => explain::Explained {
+                margin: self.linear.margin(&crate::model::features::extract(&a)),
+                contributions: Vec::new(),
+                sentences: Vec::new(),
+            },
+        };
         let side = match (encoded, &self.head, &self.manifest.ensemble) {
             (Some(e), Some(head), Some(ensemble)) => Some(
                 WindowModels {
@@ -274,7 +288,9 @@ impl Analyzer {
             _ => (probs.linear, lin.threshold),
         };
         let similar = match (encoded, &self.index) {
-            (Some(e), Some(idx)) => Some(explain::similar(idx, &e.pooled())),
+            (Some(e), Some(idx)) if detail == Detail::Explained => {
+                Some(explain::similar(idx, &e.pooled()))
+            }
             _ => None,
         };
         let t2 = Instant::now();

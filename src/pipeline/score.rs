@@ -180,6 +180,19 @@ pub struct Similar {
     pub authenticity_contrast: f32,
 }
 
+/// How much of a [`Score`] to work out. Both give the same probabilities, label,
+/// signals, compliance, trust and segments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    /// Everything a reader is shown: contributions, sentences, nearest examples
+    /// (`adlens check`, the API, the page).
+    #[default]
+    Explained,
+    /// The figures without the explanation (`contributions` and `sentences`
+    /// empty, `similar` null): for batch scoring, whose rows carry none of it.
+    Figures,
+}
+
 /// What the encoder contributed to one score.
 #[derive(Debug, Clone, Copy)]
 pub enum EncoderInput<'a> {
