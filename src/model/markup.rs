@@ -43,7 +43,7 @@ pub(crate) fn content_chars(text: &str, chars: &[(usize, char)]) -> Vec<bool> {
             while marked.peek().is_some_and(|r| r.end <= b) {
                 marked.next();
             }
-            c.is_alphanumeric() && !marked.peek().is_some_and(|r| r.contains(&b))
+            crate::text::is_word_char(c) && !marked.peek().is_some_and(|r| r.contains(&b))
         })
         .collect()
 }

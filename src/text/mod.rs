@@ -9,6 +9,23 @@ mod segment;
 pub use normalize::{Entity, EntityKind, Normalized, normalize, repeated_lines};
 pub use segment::{Token, segment, warm_up};
 
+/// A character of the CJK Unified Ideographs block, the bulk of a Chinese note:
+/// each is a letter, and none has case.
+pub const fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}')
+}
+
+/// Exactly `char::is_alphanumeric`, answering ASCII and Han characters without
+/// the search through the Unicode tables the standard library does for every
+/// non-ASCII character.
+pub fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        is_han(c) || c.is_alphanumeric()
+    }
+}
+
 /// Errors of the text stage.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum TextError {
@@ -44,6 +61,16 @@ pub fn validate(text: &str, max_chars: usize) -> Result<(), TextError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_chars_are_the_alphanumeric_ones() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(is_word_char(c), c.is_alphanumeric(), "{c:?}");
+            if is_han(c) {
+                assert!(c.is_alphabetic() && c.to_lowercase().eq([c]), "{c:?}");
+            }
+        }
+    }
 
     #[test]
     fn validate_rejects_empty_and_long() {

@@ -197,8 +197,13 @@ pub fn normalize(original: &str) -> Normalized {
                 source.push((s, i));
             }
         }
+        if c.is_ascii() || super::is_han(c) {
+            text.push(c.to_ascii_lowercase());
+            source.push((i, i + 1));
+            continue;
+        }
         let mut lower = c.to_lowercase();
-        if c.is_ascii() || lower.len() == 1 {
+        if lower.len() == 1 {
             let l = lower.next().unwrap_or(c);
             text.push(l);
             source.push((i, i + 1));

@@ -133,7 +133,7 @@ trait Sink<'a> {
 /// Words with a letter, digit or CJK character; punctuation and emoji tokens
 /// are typing habits, not content.
 fn is_content(word: &str) -> bool {
-    word.chars().any(char::is_alphanumeric)
+    word.chars().any(crate::text::is_word_char)
 }
 
 fn walk<'a>(a: &'a Analysis, sink: &mut impl Sink<'a>) {
