@@ -106,7 +106,7 @@ pub(super) fn spec_lists(n: &Normalized) -> Vec<Signal> {
 pub(super) fn brand_repetition(n: &Normalized, tokens: &[Token]) -> Vec<Signal> {
     let repeated = n.repeated_lines();
     let again = |start: usize| repeated.iter().any(|&(s, e)| s <= start && start < e);
-    let mut counts: HashMap<String, (usize, usize, usize)> = HashMap::new();
+    let mut counts: HashMap<&str, (usize, usize, usize)> = HashMap::new();
     for m in LATIN_WORD.find_iter(&n.text) {
         let w = m.as_str();
         if COMMON_LATIN.contains(&w) {
@@ -116,18 +116,13 @@ pub(super) fn brand_repetition(n: &Normalized, tokens: &[Token]) -> Vec<Signal> 
         if again(s) {
             continue;
         }
-        counts.entry(w.to_owned()).or_insert((0, s, e)).0 += 1;
+        counts.entry(w).or_insert((0, s, e)).0 += 1;
     }
     for t in tokens {
         let chars = t.word.chars().count();
-        if chars >= 3
-            && !again(t.start)
-            && t.word
-                .chars()
-                .all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
-        {
+        if chars >= 3 && !again(t.start) && t.word.chars().all(crate::text::is_han) {
             counts
-                .entry(t.word.clone())
+                .entry(t.word.as_str())
                 .or_insert((0, t.start, t.end))
                 .0 += 1;
         }

@@ -3,6 +3,7 @@
 use std::io::BufReader;
 use std::sync::LazyLock;
 
+use compact_str::CompactString;
 use jieba_rs::Jieba;
 use serde::Serialize;
 
@@ -30,8 +31,9 @@ static JIEBA: LazyLock<Jieba> = LazyLock::new(|| {
 /// A word of the note.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Token {
-    /// The word as it reads in the normalised text.
-    pub word: String,
+    /// The word as it reads in the normalised text (held inline, without an
+    /// allocation, up to 24 bytes: every word but the rare long Latin one).
+    pub word: CompactString,
     /// First char (inclusive), in the original text.
     pub start: usize,
     /// Last char (exclusive), in the original text.
@@ -48,7 +50,7 @@ pub fn segment(n: &Normalized) -> Vec<Token> {
         .map(|t| {
             let (start, end) = n.to_original(t.start, t.end);
             Token {
-                word: t.word.to_owned(),
+                word: t.word.into(),
                 start,
                 end,
             }
@@ -70,7 +72,7 @@ mod tests {
     fn words(text: &str) -> Vec<String> {
         segment(&normalize(text))
             .into_iter()
-            .map(|t| t.word)
+            .map(|t| t.word.into())
             .collect()
     }
 

@@ -167,8 +167,8 @@ fn twenty_keywords_do_not_separate_the_classes() {
         signals::analyze(t, false)
             .tokens
             .into_iter()
-            .map(|t| t.word)
-            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .map(|t| t.word.into())
+            .filter(|w: &String| w.chars().any(char::is_alphanumeric))
             .collect()
     };
     let n = train.len() as f64;

@@ -149,13 +149,13 @@ fn walk<'a>(a: &'a Analysis, sink: &mut impl Sink<'a>) {
         .collect();
     for (i, t) in words.iter().enumerate() {
         sink.ngram(
-            bucket(b'w', &[&t.word]),
+            bucket(b'w', &[t.word.as_str()]),
             Name::Word(&t.word),
             (t.start, t.end),
         );
         if let Some(next) = words.get(i + 1) {
             sink.ngram(
-                bucket(b'b', &[&t.word, &next.word]),
+                bucket(b'b', &[t.word.as_str(), next.word.as_str()]),
                 Name::Pair(&t.word, &next.word),
                 (t.start, next.end),
             );
