@@ -10,6 +10,7 @@ Inputs (all in data/real/xhs/):
 The final label is settled > adjudicated > first pass. The split is by note, stratified by
 label x vertical with a seeded sha256 order (stable across Python versions):
 test >= 500 notes (never used for fitting or threshold choice), dev 500, the rest train.
+Once committed, a note's split is frozen: a later settled label changes the label only.
 
   python3 scripts/build_real_xhs.py            # writes the splits, prints tables + kappa
   python3 scripts/build_real_xhs.py --check    # exit 1 if the committed splits differ
@@ -44,6 +45,32 @@ def kappa(pairs, cats):
     return agree, (agree - pe) / (1 - pe)
 
 
+def stratified_split(rows):
+    """The first split: stratified by label x vertical, seeded sha256 order."""
+    strata = collections.defaultdict(list)
+    for r in rows:
+        strata[(r["label"], r["category"])].append(r)
+    split = {}
+    for key in sorted(strata):
+        group = sorted(strata[key], key=lambda r: hashlib.sha256((SEED + r["id"]).encode()).hexdigest())
+        k = len(group)
+        n_test, n_dev = round(k * TEST_SHARE), round(k * DEV_SHARE)
+        for i, r in enumerate(group):
+            split[r["id"]] = "test" if i < n_test else "dev" if i < n_test + n_dev else "train"
+    return split
+
+
+def committed_split():
+    """Each note's split as committed, or None before the first build. A note keeps
+    its split for good: a label settled later changes the label, never moves the
+    note between train, dev and test (re-stratifying would move test notes into
+    training)."""
+    paths = {s: DIR / f"{s}.jsonl" for s in ("train", "dev", "test")}
+    if not all(p.exists() for p in paths.values()):
+        return None
+    return {r["id"]: s for s, p in paths.items() for r in read(p)}
+
+
 def main():
     notes = read(DIR / "notes.jsonl")
     first = {r["id"]: r for r in read(DIR / "annotations" / "first_pass.jsonl")}
@@ -65,17 +92,7 @@ def main():
             "mechanics": lab.get("mechanics", []),
             "evidence": lab.get("evidence", ""),
         })
-    # Stratified, seeded split.
-    strata = collections.defaultdict(list)
-    for r in rows:
-        strata[(r["label"], r["category"])].append(r)
-    split = {}
-    for key in sorted(strata):
-        group = sorted(strata[key], key=lambda r: hashlib.sha256((SEED + r["id"]).encode()).hexdigest())
-        k = len(group)
-        n_test, n_dev = round(k * TEST_SHARE), round(k * DEV_SHARE)
-        for i, r in enumerate(group):
-            split[r["id"]] = "test" if i < n_test else "dev" if i < n_test + n_dev else "train"
+    split = committed_split() or stratified_split(rows)
     out = {s: "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows if split[r["id"]] == s)
            for s in ("train", "dev", "test")}
     if "--check" in sys.argv:
