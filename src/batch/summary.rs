@@ -111,13 +111,15 @@ fn round4(x: f32) -> f64 {
     (x as f64 * 10_000.0).round() / 10_000.0
 }
 
-pub(super) fn process(engine: &Engine, rows: Vec<InputRow>) -> Vec<Done> {
+pub(super) fn process(engine: &Engine, mut rows: Vec<InputRow>) -> Vec<Done> {
+    // The text moves into the note (the output row passes it through from
+    // `fields`, its own copy).
     let notes: Vec<Note> = rows
-        .iter()
-        .filter_map(|r| r.row.as_ref().ok())
+        .iter_mut()
+        .filter_map(|r| r.row.as_mut().ok())
         .map(|row| Note {
             id: row.id.clone(),
-            text: row.text.clone(),
+            text: std::mem::take(&mut row.text),
             has_link: row.has_link,
         })
         .collect();
