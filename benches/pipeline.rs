@@ -5,6 +5,8 @@
 //! - `normalize`, `segment`, `signals`: each stage alone.
 //! - `analyze`: normalise + segment + signals + compliance.
 //! - `score_linear`: the above plus features, the linear model, calibration.
+//! - `score_figures`: what `adlens score` works out per note (`Detail::Figures`:
+//!   probabilities, signals, compliance, trust; no explanation), linear only.
 //! - `score_explained`: a full `Analyzer::score` (linear only), with contributions,
 //!   sentences and trust.
 
@@ -12,7 +14,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use adlens::data;
-use adlens::pipeline::{Analyzer, EncoderInput, Note};
+use adlens::pipeline::{Analyzer, Detail, EncoderInput, Note};
 use adlens::signals::analyze;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -84,6 +86,18 @@ fn bench(c: &mut Criterion) {
             for t in &texts {
                 let a = analyze(t, false);
                 std::hint::black_box(scorer.probabilities(&a));
+            }
+        })
+    });
+    g.bench_function("score_figures", |b| {
+        b.iter(|| {
+            for t in &texts {
+                let note = Note {
+                    text: t.clone(),
+                    ..Note::default()
+                };
+                let enc = EncoderInput::Unavailable("bench");
+                std::hint::black_box(scorer.score_with(&note, enc, Detail::Figures));
             }
         })
     });
