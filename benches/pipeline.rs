@@ -89,29 +89,23 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
-    g.bench_function("score_figures", |b| {
-        b.iter(|| {
-            for t in &texts {
-                let note = Note {
-                    text: t.clone(),
-                    ..Note::default()
-                };
-                let enc = EncoderInput::Unavailable("bench");
-                std::hint::black_box(scorer.score_with(&note, enc, Detail::Figures));
-            }
-        })
-    });
-    g.bench_function("score_explained", |b| {
-        b.iter(|| {
-            for t in &texts {
-                let note = Note {
-                    text: t.clone(),
-                    ..Note::default()
-                };
-                std::hint::black_box(scorer.score(&note, EncoderInput::Unavailable("bench")));
-            }
-        })
-    });
+    for (name, detail) in [
+        ("score_figures", Detail::Figures),
+        ("score_explained", Detail::Explained),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                for t in &texts {
+                    let note = Note {
+                        text: t.clone(),
+                        ..Note::default()
+                    };
+                    let enc = EncoderInput::Unavailable("bench");
+                    std::hint::black_box(scorer.score_with(&note, enc, detail));
+                }
+            })
+        });
+    }
     g.finish();
 }
 
