@@ -47,6 +47,11 @@ pub struct TrainArgs {
     /// the mean of the per-source ones.
     #[arg(long)]
     pub l2_pooled: bool,
+    /// Fit without an intercept per source: words that only tell which source
+    /// a note comes from then carry that source's share of ads (the default
+    /// fits one per source and drops it after the fit)
+    #[arg(long)]
+    pub no_source_intercepts: bool,
     /// Embedding cache file.
     #[arg(long, default_value = ".cache/embeddings/e5-small.bin")]
     pub cache: PathBuf,
@@ -63,6 +68,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         balance: args.balance,
         l2_grid: args.l2,
         l2_by_source: !args.l2_pooled,
+        source_intercepts: !args.no_source_intercepts,
         ..TrainOptions::default()
     };
     let src = args.encoder.dir().map(|dir| train::EncoderSource {

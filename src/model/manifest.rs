@@ -83,6 +83,10 @@ pub struct LinearInfo {
     /// labels), measured on train alone.
     #[serde(default)]
     pub cv_by_source: Vec<SourceCv>,
+    /// Whether the fit had an intercept per source, dropped afterwards (older
+    /// manifests: no).
+    #[serde(default)]
+    pub source_intercepts: bool,
     /// Non-zero weights stored.
     pub nonzero_weights: usize,
     /// Calibration and dev figures.

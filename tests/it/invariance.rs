@@ -97,29 +97,34 @@ const KNOWN_MISSES: &[(&str, &str, &str, f64, f64, f64)] = &[
     // own (字:屿), and only real names feed brand repetition and the brand-tag
     // cue (data/dict/brands.tsv): a real ad whose tags name 百雀羚 loses that cue
     // when the name becomes one nobody knows, as a brand new to the table would.
-    // Measured after the brand tag stacks were dropped (the brand-tag cue then
-    // carries more): median 0.385, p95 0.891, 3 of 8 flip.
+    // Measured with the per-source intercepts: median 0.331, p95 0.896, 4 of 8
+    // flip.
     ("linear", "real_xhs", "brand_to_invented", 0.40, 0.91, 0.50),
-    // Full: median 0.010, p95 0.087, 5.1 % flips (2 of 39).
-    ("linear", "written", "brand_to_real", 0.02, 0.10, 0.065),
-    // The ensemble on all 350 written notes: brand_to_real median 0.017, p95
-    // 0.163, no flips. On the sample below, brand swaps apply to 2–4 notes.
+    // The ensemble on all 350 written notes: brand_to_real median 0.024, p95
+    // 0.156, 2.6 % flips (1 of 39). On the sample below, brand swaps apply to
+    // 2–4 notes.
     ("ensemble", "written", "brand_to_invented", 0.06, 0.10, 0.02),
-    // A title line 随手记录一下 reads as a casual real note. Since ad denials
-    // are no longer read as evidence of an ad, the title weighs a little more:
-    // full p95 0.113 and 3.1 % flips (linear), 0.103 and 2.0 % (ensemble).
-    ("linear", "written", "prepend_title", 0.02, 0.12, 0.04),
+    // A title line 随手记录一下 reads as a casual note: its words (随手, 记录,
+    // 一下) read organic in the written corpus. Since the fit has an intercept
+    // per source (src/model/train/cv.rs, with_intercepts) real notes sit
+    // higher on the calibrated curve, where the same shift in margin moves the
+    // probability more: full p95 0.124 and 3.1 % flips on written notes, 0.113
+    // and 0.3 % on real ones (linear); 0.129 and 3.4 % on written notes
+    // (ensemble; real ones pass at 0.087).
+    ("linear", "written", "prepend_title", 0.02, 0.13, 0.04),
+    ("linear", "real_xhs", "prepend_title", 0.025, 0.12, 0.02),
     //
     // Rows that pass on every test note (the README's full ensemble table) but
     // miss on the seeded sample of 20 notes per source, where one note of the 2
     // to 20 a rewrite applies to decides the median, the p95 or a flip share
     // (one flip in 19 is 5.3 %). Full-table figures beside each.
-    // Full: p95 0.060, no flips.
-    ("ensemble", "real_xhs", "split_sentences", 0.02, 0.23, 0.02),
-    // Full: median 0.0032, p95 0.035, no flips.
-    ("ensemble", "written", "price_up_20", 0.03, 0.04, 0.02),
-    // Full: p95 0.103 (the one row here that misses on every note too), 2.0 %
-    // flips.
+    // Full: p95 0.059, 0.5 % flips.
+    ("ensemble", "real_xhs", "split_sentences", 0.02, 0.25, 0.02),
+    // Full: median 0.0086, p95 0.082, no flips (7 notes in the sample).
+    ("ensemble", "real_xhs", "strip_emoji", 0.025, 0.10, 0.02),
+    // Full: p95 0.054, 1.3 % flips.
+    ("ensemble", "written", "comma_to_period", 0.02, 0.11, 0.02),
+    // Full: p95 0.129 and 3.4 % flips (see prepend_title above).
     ("ensemble", "written", "prepend_title", 0.02, 0.14, 0.02),
 ];
 

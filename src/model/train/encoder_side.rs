@@ -68,11 +68,26 @@ pub fn train_encoder_side(
     } else {
         Vec::new()
     };
+    let mut names: Vec<&str> = Vec::new();
+    let sources: Vec<usize> = (train_notes.iter())
+        .map(|n| {
+            let name = n.source.as_deref().unwrap_or_default();
+            names.iter().position(|x| *x == name).unwrap_or_else(|| {
+                names.push(name);
+                names.len() - 1
+            })
+        })
+        .collect();
     let data = Dataset {
         rows: &rows,
         targets: &targets,
         weights: &w,
         groups: &[],
+        intercepts: if opts.source_intercepts {
+            &sources
+        } else {
+            &[]
+        },
     };
     let mut head_fit = fit(data, DIM, &head_grid, opts.epochs, opts.folds, opts.seed);
     let folded: Vec<f32> = head_fit
