@@ -107,7 +107,8 @@ pub struct Dataset<'a> {
 /// "real, so organic". With one, the source's share of ads is the intercept's
 /// to carry and the words keep what they say within a source. The intercepts
 /// are dropped after the fit: a note to score has no source, so every margin
-/// here (out of fold, dev, shipped) is taken without them.
+/// handed on (out of fold, dev, shipped) is taken without them; only the L2
+/// choice reads the out-of-fold margins with them.
 pub fn with_intercepts(data: Dataset<'_>, dim: usize) -> (Vec<Sparse>, usize) {
     let n = data.intercepts.iter().max().map_or(0, |m| m + 1);
     let rows = (data.rows.iter().zip(data.intercepts))
