@@ -1,6 +1,8 @@
 //! Cross-validation and calibration: seeded folds, out-of-fold margins, the L2
 //! choice, Platt scaling and the best-F1 threshold.
 
+use std::borrow::Cow;
+
 use super::super::features::Sparse;
 use super::super::logistic::{Logistic, Platt, TrainConfig, sigmoid};
 use super::super::manifest::Calibrated;
@@ -40,13 +42,21 @@ pub fn out_of_fold(
     fold: &[usize],
     k: usize,
 ) -> (Vec<f32>, Vec<f32>) {
+    let (fit_rows, fit_dim) = with_intercepts(data, dim);
+    out_of_fold_on(data, &fit_rows, fit_dim, cfg, fold, k)
+}
+
+/// [`out_of_fold`] on rows already given their intercepts, so that a grid of
+/// L2 strengths builds them once.
+fn out_of_fold_on(
+    data: Dataset<'_>,
+    fit_rows: &[Sparse],
+    fit_dim: usize,
+    cfg: &TrainConfig,
+    fold: &[usize],
+    k: usize,
+) -> (Vec<f32>, Vec<f32>) {
     let Dataset { rows, targets, .. } = data;
-    let (fit_rows, fit_dim) = if data.intercepts.is_empty() {
-        (Vec::new(), dim)
-    } else {
-        with_intercepts(data, dim)
-    };
-    let fit_rows: &[Sparse] = if fit_rows.is_empty() { rows } else { &fit_rows };
     let per_fold: Vec<Vec<(usize, f32, f32)>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..k)
             .map(|f| {
@@ -108,8 +118,12 @@ pub struct Dataset<'a> {
 /// to carry and the words keep what they say within a source. The intercepts
 /// are dropped after the fit: a note to score has no source, so every margin
 /// handed on (out of fold, dev, shipped) is taken without them; only the L2
-/// choice reads the out-of-fold margins with them.
-pub fn with_intercepts(data: Dataset<'_>, dim: usize) -> (Vec<Sparse>, usize) {
+/// choice reads the out-of-fold margins with them. Without intercepts, the
+/// rows and `dim` as they are.
+pub fn with_intercepts<'a>(data: Dataset<'a>, dim: usize) -> (Cow<'a, [Sparse]>, usize) {
+    if data.intercepts.is_empty() {
+        return (Cow::Borrowed(data.rows), dim);
+    }
     let n = data.intercepts.iter().max().map_or(0, |m| m + 1);
     let rows = (data.rows.iter().zip(data.intercepts))
         .map(|(x, &k)| {
@@ -119,7 +133,7 @@ pub fn with_intercepts(data: Dataset<'_>, dim: usize) -> (Vec<Sparse>, usize) {
             x
         })
         .collect();
-    (rows, dim + n)
+    (Cow::Owned(rows), dim + n)
 }
 
 /// Weighted mean log-loss (the quantity the fit minimises, so the L2 choice
@@ -160,6 +174,7 @@ pub struct Fit {
 /// Chooses L2 by k-fold cross-validation, then refits on everything.
 pub fn fit(data: Dataset<'_>, dim: usize, grid: &[f32], epochs: usize, k: usize, seed: u64) -> Fit {
     let fold = folds(data.rows.len(), k, seed);
+    let (fit_rows, fit_dim) = with_intercepts(data, dim);
     let mut best: Option<(f32, f32, Vec<f32>)> = None;
     let mut cv = Vec::new();
     for &l2 in grid {
@@ -168,7 +183,7 @@ pub fn fit(data: Dataset<'_>, dim: usize, grid: &[f32], epochs: usize, k: usize,
             epochs,
             ..TrainConfig::default()
         };
-        let (oof, with_source) = out_of_fold(data, dim, &cfg, &fold, k);
+        let (oof, with_source) = out_of_fold_on(data, &fit_rows, fit_dim, &cfg, &fold, k);
         let loss = log_loss(&with_source, data);
         cv.push((l2, loss));
         if best.as_ref().is_none_or(|b| loss < b.1) {
@@ -176,16 +191,7 @@ pub fn fit(data: Dataset<'_>, dim: usize, grid: &[f32], epochs: usize, k: usize,
         }
     }
     let (l2, _, oof) = best.expect("a non-empty L2 grid");
-    let (fit_rows, fit_dim) = if data.intercepts.is_empty() {
-        (Vec::new(), dim)
-    } else {
-        with_intercepts(data, dim)
-    };
-    let refs: Vec<&Sparse> = if fit_rows.is_empty() {
-        data.rows.iter().collect()
-    } else {
-        fit_rows.iter().collect()
-    };
+    let refs: Vec<&Sparse> = fit_rows.iter().collect();
     let cfg = TrainConfig {
         l2,
         epochs,

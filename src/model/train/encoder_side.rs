@@ -68,16 +68,7 @@ pub fn train_encoder_side(
     } else {
         Vec::new()
     };
-    let mut names: Vec<&str> = Vec::new();
-    let sources: Vec<usize> = (train_notes.iter())
-        .map(|n| {
-            let name = n.source.as_deref().unwrap_or_default();
-            names.iter().position(|x| *x == name).unwrap_or_else(|| {
-                names.push(name);
-                names.len() - 1
-            })
-        })
-        .collect();
+    let (sources, _) = super::source_indices(train_notes);
     let data = Dataset {
         rows: &rows,
         targets: &targets,

@@ -122,6 +122,23 @@ pub fn weights(notes: &[LabeledNote]) -> Vec<f32> {
         .collect()
 }
 
+/// Each note's source as an index into the source names, which are in order of
+/// first appearance (a note without one counts as source "").
+pub fn source_indices(notes: &[LabeledNote]) -> (Vec<usize>, Vec<String>) {
+    let mut names: Vec<String> = Vec::new();
+    let indices = notes
+        .iter()
+        .map(|n| {
+            let name = n.source.as_deref().unwrap_or_default();
+            names.iter().position(|s| s == name).unwrap_or_else(|| {
+                names.push(name.to_owned());
+                names.len() - 1
+            })
+        })
+        .collect();
+    (indices, names)
+}
+
 /// Analyses and featurises notes. The model reads only the text: a caller's
 /// `has_link` matters for compliance and trust, not for how ad-like the text reads.
 pub fn prepare(notes: &[LabeledNote], balance: bool) -> Prepared {
@@ -131,20 +148,12 @@ pub fn prepare(notes: &[LabeledNote], balance: bool) -> Prepared {
         rules: Vec::with_capacity(notes.len()),
         guard: Vec::with_capacity(notes.len()),
         weights: if balance { weights(notes) } else { Vec::new() },
-        sources: Vec::with_capacity(notes.len()),
+        sources: Vec::new(),
         source_names: Vec::new(),
     };
+    (out.sources, out.source_names) = source_indices(notes);
     let mut names: std::collections::HashMap<String, usize> = Default::default();
     for n in notes {
-        let name = n.source.clone().unwrap_or_default();
-        let k = match out.source_names.iter().position(|s| *s == name) {
-            Some(k) => k,
-            None => {
-                out.source_names.push(name);
-                out.source_names.len() - 1
-            }
-        };
-        out.sources.push(k);
         let a = signals::analyze(&n.text, false);
         out.rows.push(features::extract(&a));
         out.rules.push(rules_margin(&a));
