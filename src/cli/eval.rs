@@ -42,6 +42,11 @@ pub struct EvalArgs {
     /// p95 ≤ 0.10, flips ≤ 2 %); `--json` prints the report.
     #[arg(long)]
     pub invariance: bool,
+    /// Add, per source, how often each kind of cue fires on the ads and on the
+    /// organic notes and how often a note carrying it is an ad (`--json`: key
+    /// `cues`): what the cues alone can catch, and what they would cost.
+    #[arg(long, conflicts_with = "invariance")]
+    pub cues: bool,
     /// With `--invariance`: at most N notes per source, a fixed seeded sample.
     #[arg(long, requires = "invariance")]
     pub sample: Option<usize>,
@@ -125,7 +130,20 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let evals = eval::evaluate(&notes, &preds);
     let sources = eval::sources::by_source(&notes, &preds);
     let pairs = eval::pairs::evaluate(&notes, &preds);
+    let cues = args.cues.then(|| {
+        let kinds: Vec<Vec<_>> = notes
+            .iter()
+            .map(|n| {
+                let a = crate::signals::analyze(&n.text, false);
+                a.signals.iter().map(|s| s.kind).collect()
+            })
+            .collect();
+        eval::cues::by_source(&notes, &kinds)
+    });
     let mut table = eval::table(&evals) + &eval::sources::table(&sources);
+    if let Some(c) = &cues {
+        table.push_str(&eval::cues::table(c));
+    }
     if !pairs.is_empty() {
         table.push('\n');
         table.push_str(&eval::pairs::table(&pairs));
@@ -134,6 +152,9 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         let mut v = eval::summary_json(&evals, errors.len());
         v["unsure_excluded"] = unsure.into();
         v["by_source"] = serde_json::to_value(&sources)?;
+        if let Some(c) = &cues {
+            v["cues"] = serde_json::to_value(c)?;
+        }
         if !pairs.is_empty() {
             v["pairs"] = serde_json::to_value(&pairs)?;
         }

@@ -2,6 +2,7 @@
 //! the report files (HTML, ROC / PR / reliability plots, confident errors).
 
 pub mod comments;
+pub mod cues;
 pub mod invariance;
 pub mod pairs;
 pub mod report;

@@ -132,6 +132,34 @@ fn eval_reports_by_source_and_handles_one_class_and_unsure() {
     let reviews = &v["by_source"][1]["models"][0];
     assert!(reviews["roc_auc"].is_null() && reviews["flagged_organic"].is_number());
     assert_eq!(v["by_source"][0]["ads_with_mechanics"], 1);
+    assert!(v.get("cues").is_none(), "cues only when asked");
+
+    // --cues: per source, the notes each kind of cue fires on.
+    let out = Command::cargo_bin("adlens")
+        .unwrap()
+        .current_dir(root())
+        .args(["eval", "--json", "--linear-only", "--cues"])
+        .arg(&mixed)
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let real = &v["cues"][0];
+    assert_eq!(
+        (real["source"].as_str(), real["ads"].as_u64()),
+        (Some("real_xhs"), Some(1))
+    );
+    let row = real["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["cue"] == "commercial_mechanic")
+        .unwrap();
+    assert_eq!(
+        (row["ads_with"].as_u64(), row["organic_with"].as_u64()),
+        (Some(1), Some(0)),
+        "{v}"
+    );
+    assert_eq!(row["ad_rate"], 1.0);
 
     let organic_only = dir.path().join("organic.jsonl");
     std::fs::write(&organic_only, rows[1].to_owned() + "\n" + rows[3] + "\n").unwrap();
