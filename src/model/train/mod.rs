@@ -152,17 +152,12 @@ pub fn prepare(notes: &[LabeledNote], balance: bool) -> Prepared {
         source_names: Vec::new(),
     };
     (out.sources, out.source_names) = source_indices(notes);
-    let mut names: std::collections::HashMap<String, usize> = Default::default();
-    for n in notes {
+    for (n, &source) in notes.iter().zip(&out.sources) {
         let a = signals::analyze(&n.text, false);
         out.rows.push(features::extract(&a));
         out.rules.push(rules_margin(&a));
         out.targets.push(n.label.target());
-        out.guard.push(guarded(n).then(|| {
-            let name = n.source.clone().unwrap_or_default();
-            let k = names.len();
-            *names.entry(name).or_insert(k)
-        }));
+        out.guard.push(guarded(n).then_some(source));
     }
     out
 }
