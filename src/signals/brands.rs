@@ -202,7 +202,8 @@ pub(super) fn brand_tags(n: &Normalized, tags: &[Tag<'_>]) -> Vec<Signal> {
         out.push(brand_signal(e, weight, what));
     }
     for e in n.entities_of(EntityKind::Mention) {
-        let handle = fast2s::convert(&e.text.trim_start_matches('@').to_lowercase());
+        let handle = e.text.trim_start_matches('@').to_lowercase();
+        let handle = crate::text::simplified(&handle);
         if let Some(b) = BRANDS.named_in(&handle) {
             let what = format!("@了品牌账号“{}”", b.name);
             out.push(brand_signal(e, 0.6, what));

@@ -179,6 +179,19 @@ const CAMPAIGN_WORDS: &[&str] = &[
     "系列",
 ];
 
+/// [`CAMPAIGN_WORDS`] in one automaton: a tag is read once, not once per word.
+static CAMPAIGN: LazyLock<aho_corasick::AhoCorasick> =
+    LazyLock::new(|| aho_corasick::AhoCorasick::new(CAMPAIGN_WORDS).expect("campaign words build"));
+
+/// The first of [`CAMPAIGN_WORDS`] (in list order) that `tag` contains.
+fn campaign_word(tag: &str) -> Option<&'static str> {
+    CAMPAIGN
+        .find_overlapping_iter(tag)
+        .map(|m| m.pattern().as_usize())
+        .min()
+        .map(|i| CAMPAIGN_WORDS[i])
+}
+
 static MODEL_CODE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[a-z]+\d|\d+[a-z]").expect("model-code pattern compiles"));
 
@@ -190,8 +203,8 @@ pub(super) type Tag<'a> = (&'a Entity, String);
 pub(super) fn hashtags(n: &Normalized) -> Vec<Tag<'_>> {
     n.entities_of(EntityKind::Hashtag)
         .map(|e| {
-            let inner = fast2s::convert(
-                &e.text
+            let inner = crate::text::simplified_owned(
+                e.text
                     .trim_matches('#')
                     .replace("[话题]", "")
                     .replace("[超话]", "")
@@ -224,11 +237,11 @@ pub(super) fn entity_mechanic(e: &Entity, weight: f32, explanation: String) -> S
 pub(super) fn campaign_hashtags(tags: &[Tag<'_>]) -> Vec<Signal> {
     let mut out = Vec::new();
     for (e, t) in tags {
-        let word = CAMPAIGN_WORDS.iter().find(|w| t.contains(*w));
+        let word = campaign_word(t);
         let brand = tags.iter().find(|(_, other)| {
-            other.chars().count() >= 2
-                && t.len() > other.len()
+            t.len() > other.len()
                 && t.starts_with(other.as_str())
+                && other.chars().count() >= 2
                 && MODEL_CODE.is_match(&t[other.len()..])
         });
         let why = match (word, brand) {
@@ -296,6 +309,21 @@ mod tests {
         let topics = "#上海拍照[话题]# #上海秋天[话题]# #上海秋天打卡[话题]# #iphone15[话题]#";
         let n = normalize(topics);
         assert!(campaign_hashtags(&hashtags(&n)).is_empty());
+    }
+
+    #[test]
+    fn the_first_campaign_word_in_list_order_is_named() {
+        for tag in [
+            "花知晓新品",
+            "天猫新品首发",
+            "品牌直播系列",
+            "上海秋天",
+            "双11大促",
+            "",
+        ] {
+            let want = CAMPAIGN_WORDS.iter().find(|w| tag.contains(*w)).copied();
+            assert_eq!(campaign_word(tag), want, "{tag}");
+        }
     }
 
     #[test]

@@ -216,7 +216,7 @@ pub fn normalize(original: &str) -> Normalized {
     }
     orig_bytes.push(original.len());
     // Traditional → Simplified, one char for one char, so offsets stay put.
-    let text = fast2s::convert(&text);
+    let text = super::simplified_owned(text);
     let mut norm_bytes: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
     norm_bytes.push(text.len());
     debug_assert_eq!(norm_bytes.len() - 1, source.len());

@@ -47,7 +47,7 @@ pub const DIM: usize = 384;
 /// without repeated lines comes back unchanged, so its cached embeddings still
 /// apply.
 pub fn encoder_text(text: &str) -> String {
-    let simplified = fast2s::convert(text);
+    let simplified = crate::text::simplified(text);
     let mut out = String::with_capacity(simplified.len());
     let mut from = 0;
     for r in crate::text::repeated_lines(&simplified) {
