@@ -15,10 +15,27 @@ use candle_nn::{Embedding, LayerNorm, Linear, VarBuilder};
 use candle_transformers::models::bert::Config;
 
 use super::kernels::{Gelu, MaskedSoftmax};
+use super::rows::WordRows;
+
+/// The word-embedding table: in memory, or read from the weights file as
+/// needed ([`WordRows`]).
+enum Word {
+    Table(Embedding),
+    Rows(WordRows),
+}
+
+impl Word {
+    fn forward(&self, ids: &Tensor) -> Result<Tensor> {
+        match self {
+            Word::Table(e) => e.forward(ids),
+            Word::Rows(r) => r.forward(ids),
+        }
+    }
+}
 
 /// The encoder: embeddings, then the transformer layers.
 pub(crate) struct Bert {
-    word: Embedding,
+    word: Word,
     /// Position rows, used from row 0 (BERT absolute positions).
     position: Tensor,
     /// Row 0 of the token-type table: every token is type 0.
@@ -58,13 +75,32 @@ fn layer_norm(vb: VarBuilder, size: usize, eps: f64) -> Result<LayerNorm> {
 
 impl Bert {
     /// Loads the checkpoint's `embeddings.*` and `encoder.layer.N.*` tensors.
+    #[cfg(test)]
     pub(crate) fn load(vb: VarBuilder, cfg: &Config) -> Result<Bert> {
+        Bert::load_with(vb, cfg, None)
+    }
+
+    /// Loads the checkpoint's tensors, the word embeddings from `rows` when
+    /// given (and then not from `vb`).
+    pub(crate) fn load_with(vb: VarBuilder, cfg: &Config, rows: Option<WordRows>) -> Result<Bert> {
         let h = cfg.hidden_size;
         if !h.is_multiple_of(cfg.num_attention_heads) {
             candle_core::bail!("hidden size {h} is not a multiple of the head count");
         }
         let emb = vb.pp("embeddings");
-        let word = Embedding::new(emb.get((cfg.vocab_size, h), "word_embeddings.weight")?, h);
+        let word = match rows {
+            Some(r) if r.rows() == cfg.vocab_size && r.hidden() == h => Word::Rows(r),
+            Some(r) => candle_core::bail!(
+                "word embeddings of {} × {}, the config says {} × {h}",
+                r.rows(),
+                r.hidden(),
+                cfg.vocab_size
+            ),
+            None => Word::Table(Embedding::new(
+                emb.get((cfg.vocab_size, h), "word_embeddings.weight")?,
+                h,
+            )),
+        };
         let position = emb.get(
             (cfg.max_position_embeddings, h),
             "position_embeddings.weight",

@@ -19,6 +19,8 @@ mod e5s1;
 pub mod fetch;
 pub mod kernels;
 mod model;
+mod rows;
+mod safetensors;
 mod wheel;
 pub mod window;
 

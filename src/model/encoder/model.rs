@@ -1,19 +1,16 @@
 //! [`Encoder`]: tokenizer + the BERT forward of [`super::bert`] + masked mean pooling + L2 norm.
 
-use std::collections::HashMap;
-use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::ops::Range;
-use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::Config;
-use serde::Deserialize;
-use tokenizers::{PaddingDirection, PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+use tokenizers::Tokenizer;
 
 use super::bert::Bert;
 use super::fetch::ModelFiles;
+use super::rows::{self, WordRows};
+use super::safetensors::load_safetensors;
 use super::window::{self, WINDOW_STRIDE, WINDOW_TOKENS};
 use super::{DIM, EncoderError};
 
@@ -32,9 +29,11 @@ const PAD_ID: u32 = 1;
 /// multilingual-e5-small on the CPU.
 pub struct Encoder {
     model: Bert,
+    /// Without truncation or padding: [`Encoder::tokenize`] truncates and the
+    /// batch pads (one tokenizer, not a truncating one and a copy to plan
+    /// windows with: the copy of its 250,000-piece vocabulary took a sixth of an
+    /// `adlens check`).
     tokenizer: Tokenizer,
-    /// The same tokenizer without truncation or padding, to plan windows.
-    window_tokenizer: Tokenizer,
     device: Device,
     model_sha256: String,
 }
@@ -59,35 +58,23 @@ impl Encoder {
                 file: files.config.display().to_string(),
                 why: e.to_string(),
             })?;
-        let tensors = load_safetensors(&files.weights, &device, &|_| true)?;
-        let model = Bert::load(
+        // Everything but the word embeddings in memory; those are read from the
+        // file as notes need them (`rows`).
+        let tensors = load_safetensors(&files.weights, &device, &|n| n != rows::WORD_EMBEDDINGS)?;
+        let rows = WordRows::from_safetensors(&files.weights)?;
+        let model = Bert::load_with(
             VarBuilder::from_tensors(tensors, DType::F32, &device),
             &config,
+            Some(rows),
         )?;
 
         let tok_err = |e: tokenizers::Error| EncoderError::Tokenizer(e.to_string());
         let mut tokenizer = Tokenizer::from_file(&files.tokenizer).map_err(tok_err)?;
-        let mut window_tokenizer = tokenizer.clone();
-        window_tokenizer.with_truncation(None).map_err(tok_err)?;
-        window_tokenizer.with_padding(None);
-        tokenizer
-            .with_truncation(Some(TruncationParams {
-                max_length: MAX_TOKENS,
-                ..TruncationParams::default()
-            }))
-            .map_err(tok_err)?;
-        tokenizer.with_padding(Some(PaddingParams {
-            strategy: PaddingStrategy::BatchLongest,
-            direction: PaddingDirection::Right,
-            pad_to_multiple_of: None,
-            pad_id: PAD_ID,
-            pad_type_id: 0,
-            pad_token: "<pad>".into(),
-        }));
+        tokenizer.with_truncation(None).map_err(tok_err)?;
+        tokenizer.with_padding(None);
         Ok(Encoder {
             model,
             tokenizer,
-            window_tokenizer,
             device,
             model_sha256: files.model_sha256().to_owned(),
         })
@@ -118,7 +105,7 @@ impl Encoder {
     pub fn count_tokens(&self, text: &str) -> usize {
         self.tokenizer
             .encode(format!("{PASSAGE_PREFIX}{text}"), true)
-            .map_or(MAX_TOKENS, |e| e.len())
+            .map_or(MAX_TOKENS, |e| e.len().min(MAX_TOKENS))
     }
 
     /// The input ids for `text` exactly as given (no prefix added), with `<s>` and
@@ -139,7 +126,7 @@ impl Encoder {
             return Ok(vec![whole]);
         }
         let enc = self
-            .window_tokenizer
+            .tokenizer
             .encode_char_offsets(text, false)
             .map_err(|e| EncoderError::Tokenizer(e.to_string()))?;
         Ok(window::plan(
@@ -161,20 +148,12 @@ impl Encoder {
         prefix: &str,
         texts: &[&str],
     ) -> Result<Vec<Vec<u32>>, EncoderError> {
-        let mut out = Vec::with_capacity(texts.len());
-        // Chunks bound the padding the tokenizer adds (to the longest of each call).
-        for chunk in texts.chunks(64) {
-            let inputs: Vec<String> = chunk.iter().map(|t| format!("{prefix}{t}")).collect();
-            let encodings = self
-                .tokenizer
-                .encode_batch(inputs, true)
-                .map_err(|e| EncoderError::Tokenizer(e.to_string()))?;
-            out.extend(encodings.iter().map(|e| {
-                let real = e.get_attention_mask().iter().filter(|&&m| m == 1).count();
-                e.get_ids()[..real].to_vec()
-            }));
-        }
-        Ok(out)
+        let inputs: Vec<String> = texts.iter().map(|t| format!("{prefix}{t}")).collect();
+        let encodings = self
+            .tokenizer
+            .encode_batch(inputs, true)
+            .map_err(|e| EncoderError::Tokenizer(e.to_string()))?;
+        Ok(encodings.iter().map(|e| truncated(e.get_ids())).collect())
     }
 
     /// Runs one right-padded batch of id sequences and pools each row.
@@ -208,89 +187,24 @@ impl Encoder {
     }
 }
 
-/// One entry of a safetensors header.
-#[derive(Deserialize)]
-struct TensorInfo {
-    dtype: String,
-    shape: Vec<usize>,
-    data_offsets: (usize, usize),
-}
-
-/// Reads an all-F32 safetensors file tensor by tensor, converting through a small
-/// buffer, so loading needs the weights' size in memory once (not twice, as reading
-/// the whole file first would) and no mmap (the crate forbids `unsafe`).
-/// Only the tensors whose name passes `keep` are read.
-pub(crate) fn load_safetensors(
-    path: &Path,
-    device: &Device,
-    keep: &dyn Fn(&str) -> bool,
-) -> Result<HashMap<String, Tensor>, EncoderError> {
-    let io = |e| EncoderError::io(path, e);
-    let bad = |why: String| EncoderError::Malformed {
-        file: path.display().to_string(),
-        why,
-    };
-    let mut file = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
-    let file_len = file.get_ref().metadata().map_err(io)?.len();
-    let mut len8 = [0u8; 8];
-    file.read_exact(&mut len8).map_err(io)?;
-    let header_len = u64::from_le_bytes(len8);
-    if header_len > 100_000_000 || 8 + header_len > file_len {
-        return Err(bad(format!("header length {header_len}")));
+/// `ids` (`<s>` … `</s>`) cut to [`MAX_TOKENS`] as the tokenizer's own
+/// truncation cuts them: the first `MAX_TOKENS − 2` text tokens between the
+/// two special tokens.
+fn truncated(ids: &[u32]) -> Vec<u32> {
+    match ids {
+        [head @ .., last] if ids.len() > MAX_TOKENS => {
+            let mut out = head[..MAX_TOKENS - 1].to_vec();
+            out.push(*last);
+            out
+        }
+        _ => ids.to_vec(),
     }
-    let mut header = vec![0u8; header_len as usize];
-    file.read_exact(&mut header).map_err(io)?;
-    let mut table: HashMap<String, serde_json::Value> =
-        serde_json::from_slice(&header).map_err(|e| bad(e.to_string()))?;
-    table.retain(|name, _| name != "__metadata__" && keep(name));
-    let mut infos: Vec<(String, TensorInfo)> = table
-        .into_iter()
-        .map(|(name, v)| {
-            Ok((
-                name,
-                serde_json::from_value(v).map_err(|e| bad(e.to_string()))?,
-            ))
-        })
-        .collect::<Result<_, EncoderError>>()?;
-    infos.sort_by_key(|(_, info)| info.data_offsets.0);
-
-    let data_start = 8 + header_len;
-    let mut out = HashMap::with_capacity(infos.len());
-    let mut chunk = vec![0u8; 1 << 20];
-    for (name, info) in infos {
-        let (begin, end) = info.data_offsets;
-        let n: usize = info.shape.iter().product();
-        if info.dtype != "F32" || end < begin || end - begin != 4 * n {
-            return Err(bad(format!(
-                "{name}: {} {:?} at {begin}..{end}",
-                info.dtype, info.shape
-            )));
-        }
-        if data_start + end as u64 > file_len {
-            return Err(bad(format!("{name} runs past the end of the file")));
-        }
-        file.seek(SeekFrom::Start(data_start + begin as u64))
-            .map_err(io)?;
-        let mut values = Vec::with_capacity(n);
-        let mut left = 4 * n;
-        while left > 0 {
-            let take = left.min(chunk.len());
-            file.read_exact(&mut chunk[..take]).map_err(io)?;
-            values.extend(
-                chunk[..take]
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-            );
-            left -= take;
-        }
-        out.insert(name, Tensor::from_vec(values, info.shape, device)?);
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     /// The model directory for tests (fetched when absent).
     fn test_files() -> ModelFiles {
@@ -299,6 +213,52 @@ mod tests {
             std::path::PathBuf::from,
         );
         super::super::fetch::ensure(&dir, true).expect("encoder files")
+    }
+
+    /// One untruncated tokenizer cut by [`truncated`] gives the ids the
+    /// tokenizer's own truncation to [`MAX_TOKENS`] gives, short notes and long.
+    #[test]
+    fn truncation_matches_the_tokenizers_own() {
+        let files = test_files();
+        let encoder = Encoder::load(&files).unwrap();
+        let mut theirs = Tokenizer::from_file(&files.tokenizer).unwrap();
+        let max_length = MAX_TOKENS;
+        let limit = tokenizers::TruncationParams {
+            max_length,
+            ..Default::default()
+        };
+        theirs.with_truncation(Some(limit)).unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut texts: Vec<String> = ["data/notes/test.jsonl", "data/real/xhs/test.jsonl"]
+            .iter()
+            .flat_map(|f| {
+                std::fs::read_to_string(root.join(f))
+                    .unwrap()
+                    .lines()
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            })
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(&l).unwrap()["text"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        let long = texts.concat();
+        texts.push(long.chars().take(3_000).collect());
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let ours = encoder.tokenize(PASSAGE_PREFIX, &refs).unwrap();
+        let mut cut = 0;
+        for (text, got) in texts.iter().zip(&ours) {
+            let want = theirs
+                .encode(format!("{PASSAGE_PREFIX}{text}"), true)
+                .unwrap();
+            assert_eq!(got.as_slice(), want.get_ids(), "{text}");
+            cut += usize::from(got.len() == MAX_TOKENS);
+        }
+        assert!(cut >= 1, "a long text was cut");
+        assert_eq!(encoder.count_tokens(&long), MAX_TOKENS);
     }
 
     /// The converted weights carry the dequantised values of notes §4.
