@@ -18,6 +18,9 @@ use candle_core::{Result, Tensor};
 use super::EncoderError;
 use super::safetensors::header;
 
+/// The checkpoint's word-embedding table.
+pub(crate) const WORD_EMBEDDINGS: &str = "embeddings.word_embeddings.weight";
+
 /// The word-embedding rows of a safetensors file: f32, little-endian, row-major.
 pub(crate) struct WordRows {
     file: File,
@@ -29,6 +32,29 @@ pub(crate) struct WordRows {
 }
 
 impl WordRows {
+    /// The word-embedding rows of a safetensors file, checked (f32, two
+    /// dimensions, inside the file) but not read.
+    pub(crate) fn from_safetensors(path: &Path) -> std::result::Result<WordRows, EncoderError> {
+        let io = |e| EncoderError::io(path, e);
+        let bad = |why: String| EncoderError::Malformed {
+            file: path.display().to_string(),
+            why,
+        };
+        let mut file = BufReader::new(File::open(path).map_err(io)?);
+        let header = header(&mut file, path)?;
+        let (_, info) = (header.tensors.iter())
+            .find(|(name, _)| name == WORD_EMBEDDINGS)
+            .ok_or_else(|| bad(format!("no {WORD_EMBEDDINGS}")))?;
+        let (begin, _) = info.f32_span(WORD_EMBEDDINGS, &header).map_err(bad)?;
+        match info.shape[..] {
+            [rows, hidden] => WordRows::open(path, begin, rows, hidden).map_err(io),
+            _ => Err(bad(format!(
+                "{WORD_EMBEDDINGS}: a table of two dimensions, not {:?}",
+                info.shape
+            ))),
+        }
+    }
+
     /// Rows of `hidden` f32 starting at byte `offset` of `path`; the caller has
     /// checked that `rows × hidden` floats fit in the file.
     pub(crate) fn open(
@@ -97,45 +123,6 @@ impl WordRows {
             out.extend_from_slice(&distinct[at..at + h]);
         }
         Tensor::from_vec(out, (batch, seq, h), &device)
-    }
-}
-
-/// The checkpoint's word-embedding table.
-pub(crate) const WORD_EMBEDDINGS: &str = "embeddings.word_embeddings.weight";
-
-impl WordRows {
-    /// The word-embedding rows of a safetensors file, checked (f32, two
-    /// dimensions, inside the file) but not read.
-    pub(crate) fn from_safetensors(path: &Path) -> std::result::Result<WordRows, EncoderError> {
-        let io = |e| EncoderError::io(path, e);
-        let mut file = BufReader::new(File::open(path).map_err(io)?);
-        let h = header(&mut file, path)?;
-        let (data_start, file_len) = (h.data_start, h.file_len);
-        let bad = |why: String| EncoderError::Malformed {
-            file: path.display().to_string(),
-            why,
-        };
-        let info = h
-            .tensors
-            .into_iter()
-            .find(|(name, _)| name == WORD_EMBEDDINGS)
-            .map(|(_, info)| info)
-            .ok_or_else(|| bad(format!("no {WORD_EMBEDDINGS}")))?;
-        let (begin, end) = info.data_offsets;
-        match info.shape[..] {
-            [rows, hidden]
-                if info.dtype == "F32"
-                    && end >= begin
-                    && end - begin == 4 * rows * hidden
-                    && data_start + end as u64 <= file_len =>
-            {
-                WordRows::open(path, data_start + begin as u64, rows, hidden).map_err(io)
-            }
-            _ => Err(bad(format!(
-                "{WORD_EMBEDDINGS}: {} {:?} at {begin}..{end}",
-                info.dtype, info.shape
-            ))),
-        }
     }
 }
 

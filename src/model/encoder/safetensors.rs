@@ -19,6 +19,28 @@ pub(super) struct TensorInfo {
     pub(super) data_offsets: (usize, usize),
 }
 
+impl TensorInfo {
+    /// The absolute byte range of this tensor's data, checked: f32, as many
+    /// bytes as its shape holds, inside the file. `Err` says what is wrong.
+    pub(super) fn f32_span(&self, name: &str, header: &Header) -> Result<(u64, u64), String> {
+        let (begin, end) = self.data_offsets;
+        let n: usize = self.shape.iter().product();
+        if self.dtype != "F32" || end < begin || end - begin != 4 * n {
+            return Err(format!(
+                "{name}: {} {:?} at {begin}..{end}",
+                self.dtype, self.shape
+            ));
+        }
+        if header.data_start + end as u64 > header.file_len {
+            return Err(format!("{name} runs past the end of the file"));
+        }
+        Ok((
+            header.data_start + begin as u64,
+            header.data_start + end as u64,
+        ))
+    }
+}
+
 /// What a safetensors header says.
 pub(super) struct Header {
     /// Byte offset of the data section.
@@ -80,28 +102,14 @@ pub(crate) fn load_safetensors(
         why,
     };
     let mut file = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
-    let Header {
-        data_start,
-        file_len,
-        tensors: mut infos,
-    } = header(&mut file, path)?;
-    infos.retain(|(name, _)| keep(name));
-    let mut out = HashMap::with_capacity(infos.len());
+    let mut header = header(&mut file, path)?;
+    let infos = std::mem::take(&mut header.tensors);
+    let mut out = HashMap::new();
     let mut chunk = vec![0u8; 1 << 20];
-    for (name, info) in infos {
-        let (begin, end) = info.data_offsets;
+    for (name, info) in infos.into_iter().filter(|(name, _)| keep(name)) {
+        let (begin, _) = info.f32_span(&name, &header).map_err(bad)?;
         let n: usize = info.shape.iter().product();
-        if info.dtype != "F32" || end < begin || end - begin != 4 * n {
-            return Err(bad(format!(
-                "{name}: {} {:?} at {begin}..{end}",
-                info.dtype, info.shape
-            )));
-        }
-        if data_start + end as u64 > file_len {
-            return Err(bad(format!("{name} runs past the end of the file")));
-        }
-        file.seek(SeekFrom::Start(data_start + begin as u64))
-            .map_err(io)?;
+        file.seek(SeekFrom::Start(begin)).map_err(io)?;
         let mut values = Vec::with_capacity(n);
         let mut left = 4 * n;
         while left > 0 {
