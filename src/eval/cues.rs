@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::sources::{share, source_name};
 use crate::data::{Label, LabeledNote};
 use crate::signals::SignalKind;
 
@@ -51,10 +52,6 @@ pub struct SourceCues {
     pub rows: Vec<CueRow>,
 }
 
-fn share(hit: usize, of: usize) -> Option<f64> {
-    (of > 0).then(|| hit as f64 / of as f64)
-}
-
 /// Counts, per source, the notes each kind of cue fires on. `kinds[i]` holds the
 /// kinds found in `notes[i]` (duplicates allowed); `unsure` notes must already
 /// be removed.
@@ -64,7 +61,7 @@ pub fn by_source(notes: &[LabeledNote], kinds: &[Vec<SignalKind>]) -> Vec<Source
     let mut totals: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut hits: BTreeMap<(String, &'static str), (usize, usize)> = BTreeMap::new();
     for (n, found) in notes.iter().zip(kinds) {
-        let source = n.source.clone().unwrap_or_else(|| "unknown".into());
+        let source = source_name(n);
         let ad = n.label == Label::Ad;
         let t = totals.entry(source.clone()).or_default();
         if ad {

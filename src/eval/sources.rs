@@ -52,8 +52,15 @@ pub struct SourceEval {
     pub models: Vec<SourceModel>,
 }
 
-fn share(hit: usize, of: usize) -> Option<f64> {
+/// `hit` out of `of`, or `None` when there is nothing to take a share of.
+pub(super) fn share(hit: usize, of: usize) -> Option<f64> {
     (of > 0).then(|| hit as f64 / of as f64)
+}
+
+/// The source a note is grouped under in every per-source table: its own, or
+/// `unknown`.
+pub(super) fn source_name(n: &LabeledNote) -> String {
+    n.source.clone().unwrap_or_else(|| "unknown".into())
 }
 
 /// Evaluates each model on each source's notes. `unsure` notes must already be
@@ -61,8 +68,7 @@ fn share(hit: usize, of: usize) -> Option<f64> {
 pub fn by_source(notes: &[LabeledNote], preds: &[Predictions]) -> Vec<SourceEval> {
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, n) in notes.iter().enumerate() {
-        let s = n.source.clone().unwrap_or_else(|| "unknown".into());
-        groups.entry(s).or_default().push(i);
+        groups.entry(source_name(n)).or_default().push(i);
     }
     groups
         .into_iter()

@@ -9,7 +9,7 @@ mod simplified;
 
 pub use normalize::{Entity, EntityKind, Normalized, normalize, repeated_lines};
 pub use segment::{Token, segment, warm_up};
-pub use simplified::{may_change, simplified, simplified_owned};
+pub use simplified::{simplified, simplified_owned};
 
 /// A character of the CJK Unified Ideographs block, the bulk of a Chinese note:
 /// each is a letter, and none has case.
