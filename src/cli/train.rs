@@ -52,6 +52,10 @@ pub struct TrainArgs {
     /// fits one per source and drops it after the fit)
     #[arg(long)]
     pub no_source_intercepts: bool,
+    /// Train the linear model on the hand-written notes as they are, without
+    /// a casual title line on half of them (ads and organic alike)
+    #[arg(long)]
+    pub no_casual_titles: bool,
     /// Embedding cache file.
     #[arg(long, default_value = ".cache/embeddings/e5-small.bin")]
     pub cache: PathBuf,
@@ -69,6 +73,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         l2_grid: args.l2,
         l2_by_source: !args.l2_pooled,
         source_intercepts: !args.no_source_intercepts,
+        casual_titles: !args.no_casual_titles,
         ..TrainOptions::default()
     };
     let src = args.encoder.dir().map(|dir| train::EncoderSource {

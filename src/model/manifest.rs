@@ -87,6 +87,10 @@ pub struct LinearInfo {
     /// manifests: no).
     #[serde(default)]
     pub source_intercepts: bool,
+    /// Hand-written training notes that got a casual title line for this fit
+    /// (`model::train::titles`; older manifests: none).
+    #[serde(default)]
+    pub casual_titles: usize,
     /// Non-zero weights stored.
     pub nonzero_weights: usize,
     /// Calibration and dev figures.

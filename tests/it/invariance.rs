@@ -101,18 +101,19 @@ const KNOWN_MISSES: &[(&str, &str, &str, f64, f64, f64)] = &[
     // flip.
     ("linear", "real_xhs", "brand_to_invented", 0.40, 0.91, 0.50),
     // The ensemble on all 350 written notes: brand_to_real median 0.024, p95
-    // 0.156, 2.6 % flips (1 of 39). On the sample below, brand swaps apply to
+    // 0.150, 2.6 % flips (1 of 39). On the sample below, brand swaps apply to
     // 2–4 notes.
     ("ensemble", "written", "brand_to_invented", 0.06, 0.10, 0.02),
     // A title line 随手记录一下 reads as a casual note: its words (随手, 记录,
     // 一下) read organic in the written corpus. Since the fit has an intercept
     // per source (src/model/train/cv.rs, with_intercepts) real notes sit
     // higher on the calibrated curve, where the same shift in margin moves the
-    // probability more: full p95 0.124 and 3.1 % flips on written notes, 0.113
-    // and 0.3 % on real ones (linear); 0.129 and 3.4 % on written notes
-    // (ensemble; real ones pass at 0.087).
-    ("linear", "written", "prepend_title", 0.02, 0.13, 0.04),
-    ("linear", "real_xhs", "prepend_title", 0.025, 0.12, 0.02),
+    // probability more. Casual titles on half of the written training notes of
+    // each label (src/model/train/titles.rs) took the written row from p95
+    // 0.124 and 3.1 % flips to 0.099 and 2.6 %, and the real one from 0.113 to
+    // 0.082, which passes (linear); ensemble written 0.129 and 3.4 % → 0.111
+    // and 2.3 %, real 0.087 → 0.080.
+    ("linear", "written", "prepend_title", 0.02, 0.11, 0.035),
     //
     // Rows that pass on every test note (the README's full ensemble table) but
     // miss on the seeded sample of 20 notes per source, where one note of the 2
@@ -124,8 +125,9 @@ const KNOWN_MISSES: &[(&str, &str, &str, f64, f64, f64)] = &[
     ("ensemble", "real_xhs", "strip_emoji", 0.025, 0.10, 0.02),
     // Full: p95 0.054, 1.3 % flips.
     ("ensemble", "written", "comma_to_period", 0.02, 0.11, 0.02),
-    // Full: p95 0.129 and 3.4 % flips (see prepend_title above).
-    ("ensemble", "written", "prepend_title", 0.02, 0.14, 0.02),
+    // Full: p95 0.111 and 2.3 % flips (see prepend_title above); sample p95
+    // 0.109.
+    ("ensemble", "written", "prepend_title", 0.02, 0.12, 0.02),
 ];
 
 fn assert_targets(report: &InvarianceReport) {

@@ -5,6 +5,7 @@
 mod cv;
 mod encoder_side;
 mod sources;
+mod titles;
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,7 @@ use crate::signals;
 pub use cv::{Dataset, Fit, calibrate, fit, folds, out_of_fold, with_intercepts};
 pub use encoder_side::{EncoderTraining, train_encoder_side};
 pub use sources::{default_sources, guarded, read_sources};
+pub use titles::{CASUAL_TITLES, add_casual_titles};
 
 /// Settings of `adlens train`.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +54,9 @@ pub struct TrainOptions {
     /// fold on the real training notes the linear model went 0.7939 → 0.8165
     /// ROC-AUC with them, and the written ones 0.9638 → 0.9760.
     pub source_intercepts: bool,
+    /// Give half of the hand-written training notes of the linear model a
+    /// casual title line, ads and organic notes alike (see [`add_casual_titles`]).
+    pub casual_titles: bool,
 }
 
 impl Default for TrainOptions {
@@ -67,6 +72,7 @@ impl Default for TrainOptions {
             balance: false,
             l2_by_source: true,
             source_intercepts: true,
+            casual_titles: true,
         }
     }
 }
@@ -220,6 +226,7 @@ pub fn train_linear(
             cv_log_loss: fit.cv.clone(),
             cv_by_source: cv_by_source(&fit.oof, &tr),
             source_intercepts: opts.source_intercepts,
+            casual_titles: 0,
             nonzero_weights: nonzero,
             calibrated,
         },
@@ -288,7 +295,14 @@ pub fn run(opts: &TrainOptions, source: Option<&EncoderSource>) -> Result<Manife
         train.truncate(n);
         info.n_train = train.len();
     }
-    let (mut manifest, model, _, fit) = train_linear(&train, &dev, opts, info)?;
+    let mut titled = train.clone();
+    let casual = if opts.casual_titles {
+        add_casual_titles(&mut titled, opts.seed)
+    } else {
+        0
+    };
+    let (mut manifest, model, _, fit) = train_linear(&titled, &dev, opts, info)?;
+    manifest.linear.casual_titles = casual;
     std::fs::create_dir_all(&opts.out_dir).map_err(|e| ModelError::io(&opts.out_dir, e))?;
     linear::save(&model, &opts.out_dir.join(&manifest.linear.file))?;
     if let Some(src) = source {
