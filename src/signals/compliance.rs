@@ -197,7 +197,7 @@ mod tests {
             .find(|f| f.code == "commercial_without_label")
             .unwrap();
         assert_eq!(m.severity, Severity::Medium);
-        assert!(m.evidence.iter().any(|e| e.text == "营业时间"));
+        assert!(m.evidence.iter().any(|e| e.text == "欢迎到店"));
         assert!(
             !codes(&findings("#广告 本店新品上市，欢迎到店", false))
                 .contains(&"commercial_without_label")

@@ -114,6 +114,10 @@ const KNOWN_MISSES: &[(&str, &str, &str, f64, f64, f64)] = &[
     // 0.082, which passes (linear); ensemble written 0.129 and 3.4 % → 0.111
     // and 2.3 %, real 0.087 → 0.080.
     ("linear", "written", "prepend_title", 0.02, 0.11, 0.035),
+    // One of the 26 written notes this rewrite applies to sits at the linear
+    // threshold (0.844 since the merchant-cue change; it passed at 0.839) and
+    // flips: 3.8 %, median 0.0005, p95 0.018.
+    ("linear", "written", "remove_hashtag", 0.02, 0.05, 0.04),
     //
     // Rows that pass on every test note (the README's full ensemble table) but
     // miss on the seeded sample of 20 notes per source, where one note of the 2
@@ -125,7 +129,7 @@ const KNOWN_MISSES: &[(&str, &str, &str, f64, f64, f64)] = &[
     ("ensemble", "real_xhs", "strip_emoji", 0.025, 0.10, 0.02),
     // Full: p95 0.054, 1.3 % flips.
     ("ensemble", "written", "comma_to_period", 0.02, 0.11, 0.02),
-    // Full: p95 0.111 and 2.3 % flips (see prepend_title above); sample p95
+    // Full: p95 0.113 and 2.3 % flips (see prepend_title above); sample p95
     // 0.109.
     ("ensemble", "written", "prepend_title", 0.02, 0.12, 0.02),
 ];
