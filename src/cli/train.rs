@@ -52,8 +52,8 @@ pub struct TrainArgs {
     /// fits one per source and drops it after the fit)
     #[arg(long)]
     pub no_source_intercepts: bool,
-    /// Train the linear model on the hand-written notes as they are, without
-    /// a casual title line on half of them (ads and organic alike)
+    /// Train on the hand-written notes as they are, without a casual title
+    /// line on half of them (ads and organic alike)
     #[arg(long)]
     pub no_casual_titles: bool,
     /// Embedding cache file.

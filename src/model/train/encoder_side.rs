@@ -12,8 +12,12 @@ use crate::data::{self, LabeledNote};
 /// The encoder side of training: head, ensemble and index, from embeddings that
 /// the caller computed (one per note, unit length).
 pub struct EncoderTraining<'a> {
-    /// Embeddings of the training notes.
+    /// Embeddings the head is fitted on: the training notes as the linear model
+    /// read them (casual titles included, see [`super::add_casual_titles`]).
     pub train: &'a [Vec<f32>],
+    /// Embeddings of the training notes as written, for the nearest-examples
+    /// index (what a user is shown).
+    pub as_written: &'a [Vec<f32>],
     /// Embeddings of the dev notes.
     pub dev: &'a [Vec<f32>],
     /// sha256 of the encoder weights.
@@ -139,7 +143,7 @@ pub fn train_encoder_side(
                 snippet: n.text.chars().take(60).collect(),
             })
             .collect(),
-        vectors: enc.train.iter().flatten().copied().collect(),
+        vectors: enc.as_written.iter().flatten().copied().collect(),
     };
     (head_fit.model, index)
 }

@@ -54,8 +54,9 @@ pub struct TrainOptions {
     /// fold on the real training notes the linear model went 0.7939 → 0.8165
     /// ROC-AUC with them, and the written ones 0.9638 → 0.9760.
     pub source_intercepts: bool,
-    /// Give half of the hand-written training notes of the linear model a
-    /// casual title line, ads and organic notes alike (see [`add_casual_titles`]).
+    /// Give half of the hand-written training notes a casual title line, ads
+    /// and organic notes alike, for the linear model and the encoder head (see
+    /// [`add_casual_titles`]).
     pub casual_titles: bool,
 }
 
@@ -315,6 +316,11 @@ pub fn run(opts: &TrainOptions, source: Option<&EncoderSource>) -> Result<Manife
                 .collect::<Vec<_>>()
         };
         let train_emb = embed_cached(&enc, &mut cache, &texts(&train))?;
+        let titled_emb = if casual > 0 {
+            embed_cached(&enc, &mut cache, &texts(&titled))?
+        } else {
+            train_emb.clone()
+        };
         let dev_emb = embed_cached(&enc, &mut cache, &texts(&dev))?;
         let dev_prep = prepare(&dev, false);
         let (head, index) = train_encoder_side(
@@ -324,7 +330,8 @@ pub fn run(opts: &TrainOptions, source: Option<&EncoderSource>) -> Result<Manife
             &train,
             &dev_prep,
             &EncoderTraining {
-                train: &train_emb,
+                train: &titled_emb,
+                as_written: &train_emb,
                 dev: &dev_emb,
                 encoder_sha256: files.model_sha256().to_owned(),
             },

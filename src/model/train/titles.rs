@@ -9,9 +9,10 @@
 //! score by it (issue 15, `prepend_title`). Giving both classes of the written
 //! corpus the same casual titles leaves those words nothing to tell.
 //!
-//! Only the linear model's training notes get titles: the encoder head and the
-//! nearest-examples index keep the notes as written, and dev and test are never
-//! touched. The title of the invariance suite (随手记录一下) is not in the list.
+//! The linear model and the encoder head train on the titled notes; the
+//! nearest-examples index keeps the notes as written (it is what users are
+//! shown), and dev and test are never touched. The title of the invariance
+//! suite (随手记录一下) is not in the list.
 
 use sha2::{Digest, Sha256};
 
