@@ -213,6 +213,19 @@ mod tests {
     }
 
     #[test]
+    fn a_diner_a_room_tour_and_a_drama_fan_are_not_merchants() {
+        for text in [
+            "这家店环境不错，营业时间到晚上十点，服务员态度很好，烤鱼偏咸。",
+            "欢迎光临我的宿舍小窝，分享一些幸福感",
+            "追了一晚上 #山河枕开播[话题]# 群像感太好了",
+        ] {
+            let f = findings(text, false);
+            let c = codes(&f);
+            assert!(!c.contains(&"commercial_without_label"), "{text}: {c:?}");
+        }
+    }
+
+    #[test]
     fn link_without_label_is_high() {
         let f = findings("超好用的面霜，链接在评论区", false);
         let link = f.iter().find(|f| f.code == "link_without_label").unwrap();
