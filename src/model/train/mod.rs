@@ -316,10 +316,12 @@ pub fn run(opts: &TrainOptions, source: Option<&EncoderSource>) -> Result<Manife
                 .collect::<Vec<_>>()
         };
         let train_emb = embed_cached(&enc, &mut cache, &texts(&train))?;
-        let titled_emb = if casual > 0 {
-            embed_cached(&enc, &mut cache, &texts(&titled))?
+        let titled_emb;
+        let head_emb: &[Vec<f32>] = if casual > 0 {
+            titled_emb = embed_cached(&enc, &mut cache, &texts(&titled))?;
+            &titled_emb
         } else {
-            train_emb.clone()
+            &train_emb
         };
         let dev_emb = embed_cached(&enc, &mut cache, &texts(&dev))?;
         let dev_prep = prepare(&dev, false);
@@ -330,7 +332,7 @@ pub fn run(opts: &TrainOptions, source: Option<&EncoderSource>) -> Result<Manife
             &train,
             &dev_prep,
             &EncoderTraining {
-                train: &titled_emb,
+                train: head_emb,
                 as_written: &train_emb,
                 dev: &dev_emb,
                 encoder_sha256: files.model_sha256().to_owned(),

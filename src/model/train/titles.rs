@@ -117,7 +117,10 @@ mod tests {
                 .count();
             assert_eq!(titled, 100, "{label:?}");
         }
-        assert!(notes.iter().filter(|n| n.text.contains('\n')).count() == added);
+        assert_eq!(
+            notes.iter().filter(|n| n.text.contains('\n')).count(),
+            added
+        );
         let n = notes.iter().find(|n| n.text.contains('\n')).unwrap();
         let (title, body) = n.text.split_once('\n').unwrap();
         assert!(CASUAL_TITLES.contains(&title));
