@@ -174,7 +174,8 @@ pub fn file_sha256(path: &Path) -> Result<String, ModelError> {
     data::sha256_file(path).map_err(|e| ModelError::io(path, e))
 }
 
-/// Trains the rules baseline and the linear model on `train`, calibrates on `dev`.
+/// Trains the rules baseline and the linear model on `train`, calibrates on `dev`;
+/// returns the dev notes' features with the model, for the encoder side.
 pub fn train_linear(
     train: &[LabeledNote],
     dev: &[LabeledNote],
@@ -234,7 +235,7 @@ pub fn train_linear(
         encoder_head: None,
         ensemble: None,
     };
-    Ok((manifest, fit.model.clone(), tr, fit))
+    Ok((manifest, fit.model.clone(), dv, fit))
 }
 
 /// Out-of-fold ROC-AUC of each source with both labels: how well the model
@@ -302,7 +303,7 @@ pub fn run(opts: &TrainOptions, source: Option<&EncoderSource>) -> Result<Manife
     } else {
         0
     };
-    let (mut manifest, model, _, fit) = train_linear(&titled, &dev, opts, info)?;
+    let (mut manifest, model, dev_prep, fit) = train_linear(&titled, &dev, opts, info)?;
     manifest.linear.casual_titles = casual;
     std::fs::create_dir_all(&opts.out_dir).map_err(|e| ModelError::io(&opts.out_dir, e))?;
     linear::save(&model, &opts.out_dir.join(&manifest.linear.file))?;
@@ -324,7 +325,6 @@ pub fn run(opts: &TrainOptions, source: Option<&EncoderSource>) -> Result<Manife
             &train_emb
         };
         let dev_emb = embed_cached(&enc, &mut cache, &texts(&dev))?;
-        let dev_prep = prepare(&dev, false);
         let (head, index) = train_encoder_side(
             &mut manifest,
             &fit,
