@@ -20,6 +20,41 @@ pub(super) struct Explained {
     pub sentences: Vec<Sentence>,
 }
 
+impl Explained {
+    /// The same explanation with every span moved `by` chars later: a window's
+    /// explanation placed in the note it was cut from.
+    pub fn shifted(mut self, by: usize) -> Explained {
+        for c in &mut self.contributions {
+            for s in &mut c.spans {
+                s.start += by;
+                s.end += by;
+            }
+        }
+        for s in &mut self.sentences {
+            s.start += by;
+            s.end += by;
+        }
+        self
+    }
+
+    /// The explanation of a long note's most ad-like window made the note's: the
+    /// length discount taken off the margin and shown as a contribution of its
+    /// own (`特征:long_note`, in calibrated log-odds like the others).
+    pub fn discounted(mut self, discount: f32, cal: Platt) -> Explained {
+        self.margin -= discount;
+        let c = Contribution {
+            feature: "特征:long_note".into(),
+            contribution: -cal.a * discount,
+            spans: Vec::new(),
+        };
+        let at = (self.contributions.iter())
+            .position(|x| x.contribution < 0.0 && x.contribution > c.contribution)
+            .unwrap_or(self.contributions.len());
+        self.contributions.insert(at, c);
+        self
+    }
+}
+
 /// Walks the note's features once: sums the margin (in the order and with the
 /// values `Logistic::margin` uses, so it is the same number) and, in calibrated
 /// log-odds units (the Platt slope times `w·x`), the contributions and sentence

@@ -22,7 +22,7 @@ use crate::model::{Manifest, ModelError, linear, rules_margin};
 use crate::signals::{self, Analysis};
 use crate::text::{self, TextError};
 use crate::trust::{Priors, TrustError, TrustModel};
-use windows::WindowModels;
+use windows::{LinearRead, WindowModels, char_slice};
 
 /// Errors loading the pipeline.
 #[derive(Debug, thiserror::Error)]
@@ -200,7 +200,10 @@ impl Analyzer {
     /// explanation (the fast path for ranking many notes; [`Analyzer::score`]
     /// gives the same `linear` probability with everything else).
     pub fn probabilities(&self, a: &Analysis) -> Probabilities {
-        let margin = self.linear.margin(&crate::model::features::extract(a));
+        let read = LinearRead::of(&self.linear, a.normalized.original());
+        let margin = read
+            .margin
+            .unwrap_or_else(|| self.linear.margin(&crate::model::features::extract(a)));
         self.probabilities_from(a, margin, None)
     }
 
@@ -258,10 +261,22 @@ impl Analyzer {
             EncoderInput::Unavailable(why) => (None, 0.0, Some(why)),
         };
         let lin = &self.manifest.linear.calibrated;
-        let ex = match detail {
-            Detail::Explained => explain::explain(&a, &self.linear, lin.calibration),
-            Detail::Figures => explain::Explained {
-                margin: self.linear.margin(&crate::model::features::extract(&a)),
+        // A long note's linear margin is its most ad-like window's, and that
+        // window is what the explanation shows.
+        let read = LinearRead::of(&self.linear, &note.text);
+        let ex = match (detail, read.top) {
+            (Detail::Explained, None) => explain::explain(&a, &self.linear, lin.calibration),
+            (Detail::Explained, Some(i)) => {
+                let r = read.windows[i].0.clone();
+                let part = signals::analyze(char_slice(&note.text, r.clone()), false);
+                explain::explain(&part, &self.linear, lin.calibration)
+                    .shifted(r.start)
+                    .discounted(read.discount, lin.calibration)
+            }
+            (Detail::Figures, _) => explain::Explained {
+                margin: read
+                    .margin
+                    .unwrap_or_else(|| self.linear.margin(&crate::model::features::extract(&a))),
                 contributions: Vec::new(),
                 sentences: Vec::new(),
             },
@@ -273,12 +288,12 @@ impl Analyzer {
                     head,
                     ensemble,
                 }
-                .encoder_side(&note.text, note.has_link, e, self.pooling),
+                .encoder_side(&note.text, e, self.pooling),
             ),
             _ => None,
         };
-        let mut probs =
-            self.probabilities_from(&a, ex.margin, side.as_ref().map(|s| s.head_margin));
+        let head_margin = side.as_ref().map(|s| s.head_margin);
+        let mut probs = self.probabilities_from(&a, ex.margin, head_margin);
         if let (Some(_), Some(w)) = (probs.ensemble, side.as_ref().and_then(|s| s.window_max)) {
             probs.ensemble = Some(w);
         }
@@ -293,6 +308,21 @@ impl Analyzer {
             }
             _ => None,
         };
+        let segments = match side {
+            Some(s) if !s.segments.is_empty() => s.segments,
+            // The linear windows, each scored as the note would be with that
+            // window's margin.
+            _ => (read.windows.iter())
+                .map(|(r, m)| {
+                    let p = self.probabilities_from(&a, *m, head_margin);
+                    Segment {
+                        start: r.start,
+                        end: r.end,
+                        ad_probability: p.ensemble.unwrap_or(p.linear),
+                    }
+                })
+                .collect(),
+        };
         let t2 = Instant::now();
         let trust = self.trust.estimate_settled(p, &a.signals, a.settled);
         let trust_ms = ms(t2);
@@ -306,7 +336,7 @@ impl Analyzer {
             compliance: a.compliance,
             contributions: ex.contributions,
             sentences: ex.sentences,
-            segments: side.map(|s| s.segments).unwrap_or_default(),
+            segments,
             trust,
             comments: None,
             similar,

@@ -131,9 +131,10 @@ pub struct Score {
     /// The note's comments, when the request carried them: how many call the
     /// note out as an ad, with the matched spans. Null without comments.
     pub comments: Option<CommentSummary>,
-    /// For a note longer than one encoder window: each window's char span and its
-    /// own ad probability, so a reader sees where the promotional part is. Empty
-    /// when the note fits one window or the encoder did not run.
+    /// For a note longer than one window (the encoder's when it ran, else the
+    /// linear model's 500 chars): each window's char span and its own ad
+    /// probability, so a reader sees where the promotional part is. Empty when
+    /// the note fits one window.
     pub segments: Vec<Segment>,
     /// Nearest authentic and ad training notes (needs the encoder; null without).
     pub similar: Option<Similar>,

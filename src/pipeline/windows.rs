@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
+use crate::model::features::windows as linear_windows;
 use crate::model::features::{Sparse, extract};
 use crate::model::logistic::Logistic;
 use crate::model::manifest::EnsembleInfo;
@@ -70,7 +71,8 @@ pub struct Segment {
     pub start: usize,
     /// Last char of the window (exclusive).
     pub end: usize,
-    /// The ensemble's calibrated probability for the window read on its own.
+    /// The calibrated probability of the window read on its own (the ensemble's,
+    /// or the linear model's when the encoder did not run).
     pub ad_probability: f32,
 }
 
@@ -91,6 +93,54 @@ pub enum Pooling {
     MaxWindow,
 }
 
+/// How the linear model read a note: for a note longer than one linear window
+/// ([`linear_windows::WINDOW_CHARS`] chars), each window's char range and margin,
+/// which window is the most ad-like, and the note's margin (that window's less
+/// the length [`linear_windows::discount`]).
+pub(crate) struct LinearRead {
+    /// Char range and margin of each window; empty for a note of one window.
+    pub windows: Vec<(Range<usize>, f32)>,
+    /// Index of the window with the highest margin.
+    pub top: Option<usize>,
+    /// The note's linear margin, for a note of more than one window.
+    pub margin: Option<f32>,
+    /// The length discount in that margin.
+    pub discount: f32,
+}
+
+impl LinearRead {
+    /// Reads `text` in linear windows with `model`.
+    pub fn of(model: &Logistic, text: &str) -> LinearRead {
+        let windows: Vec<(Range<usize>, f32)> = linear_windows::windows(text)
+            .into_iter()
+            .map(|(r, x)| (r, model.margin(&x)))
+            .collect();
+        let n_chars = text.chars().count();
+        let (m, top) = linear_windows::pooled_margin(0.0, &windows, n_chars, |m| *m);
+        LinearRead {
+            windows,
+            top,
+            margin: top.map(|_| m),
+            discount: linear_windows::discount(n_chars),
+        }
+    }
+}
+
+/// The slice of `text` over the char range `r`.
+pub(crate) fn char_slice(text: &str, r: Range<usize>) -> &str {
+    let byte = |c: usize| text.char_indices().nth(c).map_or(text.len(), |(b, _)| b);
+    let start = byte(r.start);
+    &text[start..byte(r.end).max(start)]
+}
+
+/// The linear margin of a text: the whole text's, or its most ad-like linear
+/// window's when it is longer than one.
+fn linear_margin(model: &Logistic, text: &str) -> f32 {
+    LinearRead::of(model, text)
+        .margin
+        .unwrap_or_else(|| model.margin(&extract(&signals::analyze(text, false))))
+}
+
 /// The models a window is scored with.
 pub(crate) struct WindowModels<'a> {
     pub linear: &'a Logistic,
@@ -102,29 +152,22 @@ pub(crate) struct WindowModels<'a> {
 pub(crate) struct EncoderSide {
     /// Margin of the encoder head for the note.
     pub head_margin: f32,
-    /// Most ad-like window's ensemble probability, for `MaxWindow`: the note's
-    /// ensemble probability when set.
+    /// Most ad-like window's ensemble probability less the length discount, for
+    /// `MaxWindow`: the note's ensemble probability when set.
     pub window_max: Option<f32>,
     /// Per-window scores for a note of more than one window.
     pub segments: Vec<Segment>,
 }
 
 impl WindowModels<'_> {
-    fn ensemble_p(&self, linear_margin: f32, head_margin: f32) -> f32 {
+    fn ensemble_z(&self, linear_margin: f32, head_margin: f32) -> f32 {
         let w = &self.ensemble.weights;
-        let z = w[0] * linear_margin + w[1] * head_margin + w[2];
-        self.ensemble.calibrated.calibration.apply(z)
+        w[0] * linear_margin + w[1] * head_margin + w[2]
     }
 
-    /// Scores each window of a long note (text analysed on its own with the same
-    /// link setting) and pools them the `pooling` way.
-    pub fn encoder_side(
-        &self,
-        text: &str,
-        has_link: bool,
-        enc: &Encoded,
-        pooling: Pooling,
-    ) -> EncoderSide {
+    /// Scores each window of a long note (its text read on its own by the linear
+    /// model, as any text is) and pools them the `pooling` way.
+    pub fn encoder_side(&self, text: &str, enc: &Encoded, pooling: Pooling) -> EncoderSide {
         let head = |e: &[f32]| self.head.margin(&Sparse::from_dense(e));
         if let [one] = enc.windows.as_slice() {
             return EncoderSide {
@@ -133,21 +176,19 @@ impl WindowModels<'_> {
                 segments: Vec::new(),
             };
         }
-        let chars: Vec<char> = text.chars().collect();
         let margins: Vec<f32> = enc.windows.iter().map(|w| head(&w.embedding)).collect();
-        let segments: Vec<Segment> = enc
-            .windows
-            .iter()
-            .zip(&margins)
+        let cal = self.ensemble.calibrated.calibration;
+        let mut top_z = f32::MIN;
+        let segments: Vec<Segment> = (enc.windows.iter().zip(&margins))
             .map(|(w, &hm)| {
-                let end = w.chars.end.min(chars.len());
-                let start = w.chars.start.min(end);
-                let part: String = chars[start..end].iter().collect();
-                let a = signals::analyze(&part, has_link);
+                let part = char_slice(text, w.chars.clone());
+                let end = w.chars.start + part.chars().count();
+                let z = self.ensemble_z(linear_margin(self.linear, part), hm);
+                top_z = top_z.max(z);
                 Segment {
-                    start,
+                    start: w.chars.start.min(end),
                     end,
-                    ad_probability: self.ensemble_p(self.linear.margin(&extract(&a)), hm),
+                    ad_probability: cal.apply(z),
                 }
             })
             .collect();
@@ -156,12 +197,11 @@ impl WindowModels<'_> {
             Pooling::Mean | Pooling::MaxWindow => head(&enc.pooled()),
             Pooling::MaxHead => margins.iter().copied().fold(f32::MIN, f32::max),
         };
-        let window_max = (pooling == Pooling::MaxWindow).then(|| {
-            segments
-                .iter()
-                .map(|s| s.ad_probability)
-                .fold(0.0, f32::max)
-        });
+        // The most ad-like window, discounted for how many it was chosen from
+        // (as the linear model's own windows are).
+        let n_chars = text.chars().count();
+        let window_max = (pooling == Pooling::MaxWindow)
+            .then(|| cal.apply(top_z - linear_windows::discount(n_chars)));
         EncoderSide {
             head_margin,
             window_max,

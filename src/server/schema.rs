@@ -44,7 +44,7 @@ pub struct SentenceDoc {
     contribution: f32,
 }
 
-/// One encoder window of a long note with its own ad probability.
+/// One window of a long note with its own ad probability.
 #[derive(ToSchema)]
 #[schema(as = Segment)]
 pub struct SegmentDoc {
@@ -52,7 +52,8 @@ pub struct SegmentDoc {
     start: usize,
     /// Last char of the window (exclusive).
     end: usize,
-    /// The ensemble's calibrated probability for the window read on its own.
+    /// The calibrated probability of the window read on its own (the ensemble's,
+    /// or the linear model's when the encoder did not run).
     ad_probability: f32,
 }
 
@@ -240,9 +241,9 @@ pub struct ScoreDoc {
     contributions: Vec<ContributionDoc>,
     /// Sentences ranked by how much they pushed toward "ad".
     sentences: Vec<SentenceDoc>,
-    /// For a note longer than one encoder window (about 500 tokens): each
-    /// window's span and probability, to show where the promotional part is.
-    /// Empty when the note fits one window or the encoder did not run.
+    /// For a note longer than one window (500 chars, or 500 encoder tokens when
+    /// the encoder ran): each window's span and probability, to show where the
+    /// promotional part is. Empty when the note fits one window.
     segments: Vec<SegmentDoc>,
     /// Whether a link was given or found in the text.
     has_link: bool,

@@ -57,7 +57,7 @@ fn a_missing_encoder_falls_back_to_the_linear_model_and_says_why() {
 fn batch_figures_are_the_explained_scores_without_the_explanation() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let engine = Engine::load(&EngineConfig::linear_only(root.join("models"))).unwrap();
-    let notes: Vec<Note> = std::fs::read_to_string(root.join("data/real/xhs/dev.jsonl"))
+    let mut notes: Vec<Note> = std::fs::read_to_string(root.join("data/real/xhs/dev.jsonl"))
         .unwrap()
         .lines()
         .take(60)
@@ -71,10 +71,23 @@ fn batch_figures_are_the_explained_scores_without_the_explanation() {
             }
         })
         .collect();
+    // Long posts, read in windows: the same on both paths too.
+    for k in [4, 12, 30] {
+        let text = (notes[..k].iter().map(|n| n.text.as_str()))
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        assert!(text.chars().count() > 500);
+        notes.push(Note {
+            id: None,
+            text,
+            has_link: false,
+        });
+    }
     let full = engine.score_chunk_blocking(&notes);
     let figures = engine.score_chunk_with(&notes, Detail::Figures);
     assert_eq!(full.len(), figures.len());
     assert!(full.iter().any(|s| !s.contributions.is_empty()));
+    assert!(full.iter().filter(|s| s.segments.len() > 1).count() >= 3);
     for (f, g) in full.iter().zip(&figures) {
         // Bit for bit: the margin is summed the same way on both paths.
         assert_eq!(f.ad_probability.to_bits(), g.ad_probability.to_bits());
@@ -86,5 +99,6 @@ fn batch_figures_are_the_explained_scores_without_the_explanation() {
             serde_json::to_value(&g.trust).unwrap()
         );
         assert!(g.contributions.is_empty() && g.sentences.is_empty() && g.similar.is_none());
+        assert_eq!(f.segments, g.segments);
     }
 }

@@ -13,6 +13,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use adlens::engine::{Engine, EngineConfig};
+use adlens::model::features::windows::WINDOW_CHARS;
 use adlens::pipeline::{Note, Pooling, Score};
 use serde_json::Value;
 
@@ -167,6 +168,71 @@ fn a_promo_paragraph_in_a_6000_char_post_is_flagged_and_located() {
         assert!(
             covers(&top, &span),
             "top segment {top:?} misses the promo at {span:?}"
+        );
+    }
+}
+
+#[test]
+fn the_linear_model_reads_a_long_post_in_windows_and_explains_the_top_one() {
+    let e = Engine::load(&EngineConfig::linear_only(root().join("models"))).unwrap();
+    let post = long_posts(6_000)
+        .into_iter()
+        .find(|p| p.iter().any(|n| n.contains("旅") || n.contains("景")))
+        .expect("a long travel-like post");
+    let plain = join(&post);
+    let organic = score(&e, &plain);
+    assert_eq!(organic.label, "organic", "p = {}", organic.ad_probability);
+    let n = plain.chars().count();
+    assert!(organic.segments.len() >= 2 * n / WINDOW_CHARS - 2);
+    assert_eq!(organic.segments[0].start, 0);
+    assert_eq!(organic.segments.last().unwrap().end, n);
+    assert!(
+        organic
+            .segments
+            .iter()
+            .all(|s| s.end - s.start <= WINDOW_CHARS)
+    );
+    for promo in &PROMOS[..2] {
+        let (text, span) = with_promo(&post, promo);
+        let s = score(&e, &text);
+        assert_eq!(s.label, "ad", "p = {} for {promo}", s.ad_probability);
+        let top = top_segment(&s);
+        assert!(
+            covers(&top, &span),
+            "top {top:?} misses the promo at {span:?}"
+        );
+        // The explanation is the top window's, placed in the note, with the
+        // length discount as a contribution of its own.
+        let discount = s
+            .contributions
+            .iter()
+            .find(|c| c.feature == "特征:long_note");
+        assert!(
+            discount.is_some_and(|c| c.contribution < 0.0),
+            "{:?}",
+            s.contributions
+        );
+        let chars: Vec<char> = text.chars().collect();
+        for c in &s.contributions {
+            for sp in &c.spans {
+                assert!(
+                    top.start <= sp.start && sp.end <= top.end,
+                    "{sp:?} outside {top:?}"
+                );
+                assert_eq!(sp.text, chars[sp.start..sp.end].iter().collect::<String>());
+            }
+        }
+        for st in &s.sentences {
+            assert!(top.start <= st.start && st.end <= top.end);
+            assert_eq!(st.text, chars[st.start..st.end].iter().collect::<String>());
+        }
+        // The note's probability is the top window's, discounted for length.
+        assert!(
+            s.ad_probability
+                < s.segments
+                    .iter()
+                    .map(|x| x.ad_probability)
+                    .fold(0.0, f32::max)
         );
     }
 }

@@ -12,6 +12,7 @@ use std::hash::Hasher;
 use fnv::FnvHasher;
 
 mod explain;
+pub mod windows;
 
 pub use explain::{Explanation, Feature, Name, explain};
 

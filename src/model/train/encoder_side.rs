@@ -96,7 +96,7 @@ pub fn train_encoder_side(
     head_fit.model.weights = folded;
     let dev_rows: Vec<Sparse> = enc.dev.iter().map(|e| Sparse::from_dense(e)).collect();
     let dev_head: Vec<f32> = dev_rows.iter().map(|x| head_fit.model.margin(x)).collect();
-    let dev_linear: Vec<f32> = dev.rows.iter().map(|x| linear_model.margin(x)).collect();
+    let dev_linear = dev.margins(linear_model);
 
     // Stack on out-of-fold margins so neither input is over-confident.
     let stack_rows: Vec<Sparse> = linear_fit

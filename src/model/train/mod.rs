@@ -96,6 +96,23 @@ pub struct Prepared {
     pub sources: Vec<usize>,
     /// Source names in order of first appearance.
     pub source_names: Vec<String>,
+    /// Features of each linear window of a note longer than one (see
+    /// [`features::windows`]), with the note's length in chars; no windows for
+    /// the others.
+    pub windows: Vec<(features::windows::Windows, usize)>,
+}
+
+impl Prepared {
+    /// The margin `model` gives each note as scoring does: the whole note's, or
+    /// for a long note its most ad-like window's less the length discount.
+    pub fn margins(&self, model: &Logistic) -> Vec<f32> {
+        (self.rows.iter().zip(&self.windows))
+            .map(|(x, (w, n_chars))| {
+                features::windows::pooled_margin(model.margin(x), w, *n_chars, |x| model.margin(x))
+                    .0
+            })
+            .collect()
+    }
 }
 
 /// Fit weights that keep the written corpus from outvoting real text: every
@@ -157,6 +174,7 @@ pub fn prepare(notes: &[LabeledNote], balance: bool) -> Prepared {
         weights: if balance { weights(notes) } else { Vec::new() },
         sources: Vec::new(),
         source_names: Vec::new(),
+        windows: Vec::with_capacity(notes.len()),
     };
     (out.sources, out.source_names) = source_indices(notes);
     for (n, &source) in notes.iter().zip(&out.sources) {
@@ -165,6 +183,8 @@ pub fn prepare(notes: &[LabeledNote], balance: bool) -> Prepared {
         out.rules.push(rules_margin(&a));
         out.targets.push(n.label.target());
         out.guard.push(guarded(n).then_some(source));
+        let windows = features::windows::windows(&n.text);
+        out.windows.push((windows, n.text.chars().count()));
     }
     out
 }
@@ -209,7 +229,7 @@ pub fn train_linear(
         opts.folds,
         opts.seed,
     );
-    let dev_margins: Vec<f32> = dv.rows.iter().map(|x| fit.model.margin(x)).collect();
+    let dev_margins = dv.margins(&fit.model);
     let calibrated = calibrate(&dev_margins, &dv.targets, &dv.guard);
     let rules = calibrate(&dv.rules, &dv.targets, &dv.guard);
     let nonzero = fit.model.weights.iter().filter(|w| **w != 0.0).count();
