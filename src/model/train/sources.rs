@@ -88,3 +88,51 @@ pub fn read_sources(
 pub fn guarded(n: &LabeledNote) -> bool {
     n.label == Label::Organic && n.source.as_deref().is_some_and(|s| s != "written")
 }
+
+/// Fit weights that keep the written corpus from outvoting real text: every
+/// source carries the same total weight, and within a source with both labels
+/// ads and organic notes carry half each. Without this, 775 written ads against
+/// 105 real ones teach "our writing = ad".
+pub fn weights(notes: &[LabeledNote]) -> Vec<f32> {
+    use std::collections::HashMap;
+    let src = |n: &LabeledNote| n.source.clone().unwrap_or_default();
+    let mut count: HashMap<(String, bool), usize> = HashMap::new();
+    for n in notes {
+        *count
+            .entry((src(n), n.label == data::Label::Ad))
+            .or_default() += 1;
+    }
+    let sources: std::collections::HashSet<String> = count.keys().map(|k| k.0.clone()).collect();
+    let per_source = notes.len() as f32 / sources.len().max(1) as f32;
+    notes
+        .iter()
+        .map(|n| {
+            let s = src(n);
+            let ad = n.label == data::Label::Ad;
+            let mine = count[&(s.clone(), ad)] as f32;
+            let other = count.get(&(s, !ad)).copied().unwrap_or(0);
+            if other == 0 {
+                per_source / mine
+            } else {
+                per_source / 2.0 / mine
+            }
+        })
+        .collect()
+}
+
+/// Each note's source as an index into the source names, which are in order of
+/// first appearance (a note without one counts as source "").
+pub fn source_indices(notes: &[LabeledNote]) -> (Vec<usize>, Vec<String>) {
+    let mut names: Vec<String> = Vec::new();
+    let indices = notes
+        .iter()
+        .map(|n| {
+            let name = n.source.as_deref().unwrap_or_default();
+            names.iter().position(|s| s == name).unwrap_or_else(|| {
+                names.push(name.to_owned());
+                names.len() - 1
+            })
+        })
+        .collect();
+    (indices, names)
+}
