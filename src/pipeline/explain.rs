@@ -14,7 +14,8 @@ use super::score::{Contribution, Example, Sentence, Similar, Span};
 pub(super) struct Explained {
     /// The raw linear margin `w·x + b` (the same number `Logistic::margin` gives).
     pub margin: f32,
-    /// 8 largest toward ad, then 8 largest toward organic.
+    /// 8 largest toward ad, then 8 largest toward organic (and, for a long note,
+    /// the length discount among them).
     pub contributions: Vec<Contribution>,
     /// The 5 sentences that pushed most toward ad.
     pub sentences: Vec<Sentence>,

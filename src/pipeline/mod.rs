@@ -1,7 +1,8 @@
 //! The pipeline: an [`Analyzer`] owns the loaded models and the trust model and
 //! turns a note into a [`Score`] — analysis, one feature pass yielding both the
-//! linear margin and the explanation, the encoder head and the ensemble when an
-//! embedding is given, trust, and the nearest examples.
+//! linear margin and the explanation (of the most ad-like linear window for a
+//! note over 500 chars), the encoder head and the ensemble when an embedding is
+//! given, trust, and the nearest examples.
 
 mod explain;
 mod score;

@@ -82,7 +82,7 @@ pub struct ModelInfo {
 pub struct Timings {
     /// Normalise, segment, signals, compliance.
     pub text_ms: f64,
-    /// Features and the linear model.
+    /// Features and the linear model (with a long note's linear windows).
     pub linear_ms: f64,
     /// The encoder (0 when it did not run).
     pub encoder_ms: f64,
@@ -120,9 +120,12 @@ pub struct Score {
     pub signals: Vec<Signal>,
     /// Rule findings.
     pub compliance: Vec<Finding>,
-    /// Features that moved the score most, toward ad then toward organic.
+    /// Features that moved the score most, toward ad then toward organic (for a
+    /// note over 500 chars, those of its most ad-like linear window, with the
+    /// length discount).
     pub contributions: Vec<Contribution>,
-    /// Sentences ranked by how much they pushed toward "ad".
+    /// Sentences ranked by how much they pushed toward "ad" (for a long note,
+    /// within its most ad-like linear window).
     pub sentences: Vec<Sentence>,
     /// Whether a link was given or found in the text.
     pub has_link: bool,
@@ -131,10 +134,11 @@ pub struct Score {
     /// The note's comments, when the request carried them: how many call the
     /// note out as an ad, with the matched spans. Null without comments.
     pub comments: Option<CommentSummary>,
-    /// For a note longer than one window (the encoder's when it ran, else the
-    /// linear model's 500 chars): each window's char span and its own ad
-    /// probability, so a reader sees where the promotional part is. Empty when
-    /// the note fits one window.
+    /// For a note longer than one window: each window's char span and its own ad
+    /// probability, so a reader sees where the promotional part is (see
+    /// [`Segment`]: the encoder's windows when it read several, else the linear
+    /// model's for a note over 500 chars). Empty for a note of at most 500 chars
+    /// that fits one encoder window.
     pub segments: Vec<Segment>,
     /// Nearest authentic and ad training notes (needs the encoder; null without).
     pub similar: Option<Similar>,

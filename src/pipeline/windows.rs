@@ -1,5 +1,6 @@
-//! Long notes read by the encoder in overlapping windows: the note's encoder input,
-//! the per-window scores (`segments`), and how they make the note's score.
+//! Long notes read in overlapping windows: the note's encoder input, how the
+//! linear model read its own windows ([`LinearRead`]), the per-window scores
+//! (`segments`), and how they make the note's score.
 
 use std::ops::Range;
 
@@ -64,15 +65,19 @@ impl Encoded {
 }
 
 /// One window of a long note with its own ad probability: where in the note the
-/// promotional part is.
+/// promotional part is. The encoder's windows when it read the note in several;
+/// else the linear model's windows of a note over 500 chars, each scored as the
+/// note would be with that window's linear margin (and the note's head margin
+/// when the encoder ran).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Segment {
     /// First char of the window (inclusive).
     pub start: usize,
     /// Last char of the window (exclusive).
     pub end: usize,
-    /// The calibrated probability of the window read on its own (the ensemble's,
-    /// or the linear model's when the encoder did not run).
+    /// The calibrated probability of the window: the ensemble's, or the linear
+    /// model's when the encoder did not run (a linear window with the encoder
+    /// takes the note's head margin).
     pub ad_probability: f32,
 }
 
@@ -83,12 +88,12 @@ pub enum Pooling {
     First,
     /// The encoder head on the normalised mean of the window embeddings.
     Mean,
-    /// The highest window head margin, with the whole-note linear margin.
+    /// The highest window head margin, with the note's linear margin.
     MaxHead,
-    /// The most ad-like window's probability, each window scored on its own by
+    /// The most ad-like window's stacked margin, each window scored on its own by
     /// the linear model and the head together (windows are note-sized, the length
-    /// the models were trained on; the linear model's whole-note counts are not
-    /// length-free and drift toward "ad" on posts of thousands of characters).
+    /// the models were trained on), less the length discount of
+    /// [`linear_windows::discount`] for the note.
     #[default]
     MaxWindow,
 }

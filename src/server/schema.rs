@@ -52,8 +52,9 @@ pub struct SegmentDoc {
     start: usize,
     /// Last char of the window (exclusive).
     end: usize,
-    /// The calibrated probability of the window read on its own (the ensemble's,
-    /// or the linear model's when the encoder did not run).
+    /// The calibrated probability of the window: the ensemble's, or the linear
+    /// model's when the encoder did not run (a linear window with the encoder
+    /// takes the note's head margin).
     ad_probability: f32,
 }
 
@@ -241,9 +242,10 @@ pub struct ScoreDoc {
     contributions: Vec<ContributionDoc>,
     /// Sentences ranked by how much they pushed toward "ad".
     sentences: Vec<SentenceDoc>,
-    /// For a note longer than one window (500 chars, or 500 encoder tokens when
-    /// the encoder ran): each window's span and probability, to show where the
-    /// promotional part is. Empty when the note fits one window.
+    /// For a note longer than one window: each window's span and probability, to
+    /// show where the promotional part is (the encoder's windows of 500 tokens
+    /// when it read several, else the linear model's of 500 chars). Empty for a
+    /// note of at most 500 chars that fits one encoder window.
     segments: Vec<SegmentDoc>,
     /// Whether a link was given or found in the text.
     has_link: bool,

@@ -123,10 +123,15 @@ fn score(e: &Engine, text: &str) -> Score {
 
 /// The segment with the highest probability.
 fn top_segment(s: &Score) -> std::ops::Range<usize> {
-    let top = s
-        .segments
-        .iter()
-        .max_by(|a, b| a.ad_probability.total_cmp(&b.ad_probability))
+    // The first of equal ones, as the pooling picks.
+    let top = (s.segments.iter())
+        .reduce(|a, b| {
+            if b.ad_probability > a.ad_probability {
+                b
+            } else {
+                a
+            }
+        })
         .expect("segments");
     top.start..top.end
 }

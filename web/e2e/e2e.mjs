@@ -185,10 +185,11 @@ async function draftTab(page, problems) {
   await encoderParts(page);
 }
 
-/// `segments` and `similar` come only from the encoder, which this run leaves
-/// out for speed (`--linear-only`). Their drawing is checked on the service's
-/// real answer with those two fields filled in by the test (the numbers are
-/// the test's, and only the drawing is asserted).
+/// `similar` comes only from the encoder, which this run leaves out for speed
+/// (`--linear-only`), and `segments` only for a note over 500 chars. Their
+/// drawing is checked on the service's real answer for a short draft with those
+/// two fields filled in by the test (the numbers are the test's, and only the
+/// drawing is asserted).
 async function encoderParts(page) {
   const text = `${"周末去了趟郊区，风很大，帐篷差点被吹走。".repeat(12)}${SPONSORED}`;
   const n = Array.from(text).length;

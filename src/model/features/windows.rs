@@ -9,11 +9,12 @@
 //! margin flagged 10 % of 1,000-char posts, 24 % of 2,000 and 44 % of 4,000.
 //!
 //! So a note longer than [`WINDOW_CHARS`] is also read as windows of that many
-//! chars starting every [`STRIDE_CHARS`] (the encoder's plan, one char per token:
-//! any passage of up to 250 chars lies whole in one window), each analysed as a
-//! note of its own, and the linear margin is the most ad-like window's, less a
-//! discount for how many windows it was chosen from ([`discount`]). Windows are
-//! the size of the notes the model was trained on.
+//! chars starting every [`STRIDE_CHARS`] (the encoder's plan, one char per token,
+//! cuts moved to sentence ends; the last window reaches back a full window from
+//! the end, so no window is a short tail), each analysed as a note of its own,
+//! and the linear margin is the most ad-like window's, less a discount for how
+//! many windows it was chosen from ([`discount`]). Windows are the size of the
+//! notes the model was trained on.
 
 use std::ops::Range;
 
@@ -21,8 +22,8 @@ use super::{Sparse, extract};
 use crate::model::encoder::window::plan;
 use crate::signals;
 
-/// Most chars in one window: about the length of the longest training notes, and
-/// the encoder's window (500 tokens).
+/// Most chars in one window: longer than 95 % of the real training notes, and the
+/// encoder's window (500 tokens).
 pub const WINDOW_CHARS: usize = 500;
 
 /// Chars between the starts of neighbouring windows (half a window).
@@ -36,13 +37,13 @@ pub const STRIDE_CHARS: usize = 250;
 /// and with a real dev ad pasted into its middle (`cargo run --release --example
 /// long_pool -- models dev`, linear model): with no discount, 6.5 % of the
 /// 1,000-char organic posts, 10.5 % of the 2,000, 12.5 % of the 4,000 and 2 of 6
-/// of the 8,000 were flagged (2 % of notes are); with 0.25, 2.6 %, 0 %, 6.2 % and
-/// 1 of 6, at the cost of some ads: of the split's real ads and the posts with
-/// an ad together, 44 % were caught with no discount and 37 % with 0.25. 0.5
-/// flagged one long organic post of 137 but caught 29 %, and over the real notes
-/// and the posts together ranked worse (ROC-AUC 0.872 with none, 0.856 with
-/// 0.25, 0.837 with 0.5): 0.25 divides the top window's odds by the fourth root
-/// of the number of window lengths in the note.
+/// of the 8,000 were flagged (2 % of notes are); with 0.25, 2.6 %, 0 %, 12.5 %
+/// and 1 of 6, at the cost of some ads: of the split's real ads and the posts
+/// with an ad together, 45 % were caught with no discount and 39 % with 0.25.
+/// 0.5 flagged one long organic post of 137 but caught 30 %, and over the real
+/// notes and the posts together ranked worse (ROC-AUC 0.870 with none, 0.854
+/// with 0.25, 0.836 with 0.5): 0.25 divides the top window's odds by the fourth
+/// root of the number of window lengths in the note.
 pub const LENGTH_DISCOUNT: f32 = 0.25;
 
 /// The discount for a text of `n_chars` chars: 0 up to one window, then
@@ -52,11 +53,19 @@ pub fn discount(n_chars: usize) -> f32 {
 }
 
 /// Char ranges of the windows of `text`: the single range `0..n` for a text of
-/// at most [`WINDOW_CHARS`] chars.
+/// at most [`WINDOW_CHARS`] chars. The last window of a longer text is a full
+/// window ending at the text's end: a tail of a few sentences has few n-grams,
+/// each weighing more after the normalisation, and would make the maximum
+/// noisy (a 501-char note would be read as its first 500 chars and a 251-char
+/// tail).
 pub fn ranges(text: &str) -> Vec<Range<usize>> {
     let chars: Vec<char> = text.chars().collect();
     let offsets: Vec<(usize, usize)> = (0..chars.len()).map(|i| (i, i + 1)).collect();
-    plan(&chars, &offsets, WINDOW_CHARS, STRIDE_CHARS)
+    let mut ranges = plan(&chars, &offsets, WINDOW_CHARS, STRIDE_CHARS);
+    if let [.., last] = ranges.as_mut_slice() {
+        last.start = last.start.min(chars.len().saturating_sub(WINDOW_CHARS));
+    }
+    ranges
 }
 
 /// The windows of a note: each one's char range and features.
@@ -122,6 +131,17 @@ mod tests {
     }
 
     #[test]
+    fn every_window_of_a_long_note_is_a_full_one() {
+        let text = "字".repeat(WINDOW_CHARS + 1);
+        assert_eq!(ranges(&text), vec![0..WINDOW_CHARS, 1..WINDOW_CHARS + 1]);
+        let sentence = "周末去湖边走了一圈，风很大。"; // 14 chars
+        let text = sentence.repeat(80); // 1,120 chars
+        let r = ranges(&text);
+        assert_eq!(r.last().unwrap(), &(1_120 - WINDOW_CHARS..1_120));
+        assert!(r.iter().all(|w| w.len() > WINDOW_CHARS * 3 / 4), "{r:?}");
+    }
+
+    #[test]
     fn a_long_note_is_covered_by_overlapping_windows_and_pools_their_maximum() {
         let sentence = "周末和朋友去湖边走了一圈，风很大但是很舒服。";
         let text = sentence.repeat(60); // 1,320 chars
@@ -141,7 +161,7 @@ mod tests {
         let best = w.iter().map(|(_, x)| by_size(x)).fold(f32::MIN, f32::max);
         assert_eq!(m, best - discount(n));
         assert_eq!(by_size(&w[i.unwrap()].1), best);
-        // Twice the length divides the top window's odds by √2 once more.
+        // Twice the length divides the top window's odds by 2^0.25 once more.
         let d = discount(4 * WINDOW_CHARS) - discount(2 * WINDOW_CHARS);
         assert!((d - LENGTH_DISCOUNT * 2f32.ln()).abs() < 1e-6);
     }

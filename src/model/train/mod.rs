@@ -98,7 +98,8 @@ pub struct Prepared {
     pub source_names: Vec<String>,
     /// Features of each linear window of a note longer than one (see
     /// [`features::windows`]), with the note's length in chars; no windows for
-    /// the others.
+    /// the others. Filled by [`Prepared::with_windows`] (the dev notes, which
+    /// calibration reads as scoring does); empty otherwise.
     pub windows: Vec<(features::windows::Windows, usize)>,
 }
 
@@ -106,12 +107,21 @@ impl Prepared {
     /// The margin `model` gives each note as scoring does: the whole note's, or
     /// for a long note its most ad-like window's less the length discount.
     pub fn margins(&self, model: &Logistic) -> Vec<f32> {
+        assert_eq!(self.windows.len(), self.rows.len(), "with_windows first");
         (self.rows.iter().zip(&self.windows))
             .map(|(x, (w, n_chars))| {
                 features::windows::pooled_margin(model.margin(x), w, *n_chars, |x| model.margin(x))
                     .0
             })
             .collect()
+    }
+
+    /// Adds the linear windows of `notes` (the notes this was prepared from).
+    pub fn with_windows(mut self, notes: &[LabeledNote]) -> Prepared {
+        self.windows = (notes.iter())
+            .map(|n| (features::windows::windows(&n.text), n.text.chars().count()))
+            .collect();
+        self
     }
 }
 
@@ -126,7 +136,7 @@ pub fn prepare(notes: &[LabeledNote], balance: bool) -> Prepared {
         weights: if balance { weights(notes) } else { Vec::new() },
         sources: Vec::new(),
         source_names: Vec::new(),
-        windows: Vec::with_capacity(notes.len()),
+        windows: Vec::new(),
     };
     (out.sources, out.source_names) = source_indices(notes);
     for (n, &source) in notes.iter().zip(&out.sources) {
@@ -135,8 +145,6 @@ pub fn prepare(notes: &[LabeledNote], balance: bool) -> Prepared {
         out.rules.push(rules_margin(&a));
         out.targets.push(n.label.target());
         out.guard.push(guarded(n).then_some(source));
-        let windows = features::windows::windows(&n.text);
-        out.windows.push((windows, n.text.chars().count()));
     }
     out
 }
@@ -161,7 +169,7 @@ pub fn train_linear(
         }
     }
     let tr = prepare(train, opts.balance);
-    let dv = prepare(dev, false);
+    let dv = prepare(dev, false).with_windows(dev);
     let set = Dataset {
         rows: &tr.rows,
         targets: &tr.targets,
