@@ -17,13 +17,14 @@ pub use score::{
 };
 pub use windows::{Encoded, Pooling, Segment, WindowEmbedding};
 
+use crate::model::encoder::window::slices;
 use crate::model::head::{self, Index};
 use crate::model::logistic::Logistic;
 use crate::model::{Manifest, ModelError, linear, rules_margin};
 use crate::signals::{self, Analysis};
 use crate::text::{self, TextError};
 use crate::trust::{Priors, TrustError, TrustModel};
-use windows::{LinearRead, WindowModels, char_slice};
+use windows::{LinearRead, WindowModels};
 
 /// Errors loading the pipeline.
 #[derive(Debug, thiserror::Error)]
@@ -268,8 +269,9 @@ impl Analyzer {
         let ex = match (detail, read.top) {
             (Detail::Explained, None) => explain::explain(&a, &self.linear, lin.calibration),
             (Detail::Explained, Some(i)) => {
-                let r = read.windows[i].0.clone();
-                let part = signals::analyze(char_slice(&note.text, r.clone()), false);
+                let r = &read.windows[i].0;
+                let part = slices(&note.text, std::slice::from_ref(r))[0];
+                let part = signals::analyze(part, false);
                 explain::explain(&part, &self.linear, lin.calibration)
                     .shifted(r.start)
                     .discounted(read.discount, lin.calibration)

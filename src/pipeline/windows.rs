@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
+use crate::model::encoder::window::slices;
 use crate::model::features::windows as linear_windows;
 use crate::model::features::{Sparse, extract};
 use crate::model::logistic::Logistic;
@@ -131,13 +132,6 @@ impl LinearRead {
     }
 }
 
-/// The slice of `text` over the char range `r`.
-pub(crate) fn char_slice(text: &str, r: Range<usize>) -> &str {
-    let byte = |c: usize| text.char_indices().nth(c).map_or(text.len(), |(b, _)| b);
-    let start = byte(r.start);
-    &text[start..byte(r.end).max(start)]
-}
-
 /// The linear margin of a text: the whole text's, or its most ad-like linear
 /// window's when it is longer than one.
 fn linear_margin(model: &Logistic, text: &str) -> f32 {
@@ -184,9 +178,10 @@ impl WindowModels<'_> {
         let margins: Vec<f32> = enc.windows.iter().map(|w| head(&w.embedding)).collect();
         let cal = self.ensemble.calibrated.calibration;
         let mut top_z = f32::MIN;
-        let segments: Vec<Segment> = (enc.windows.iter().zip(&margins))
-            .map(|(w, &hm)| {
-                let part = char_slice(text, w.chars.clone());
+        let ranges: Vec<Range<usize>> = enc.windows.iter().map(|w| w.chars.clone()).collect();
+        let parts = slices(text, &ranges);
+        let segments: Vec<Segment> = (enc.windows.iter().zip(&margins).zip(parts))
+            .map(|((w, &hm), part)| {
                 let end = w.chars.start + part.chars().count();
                 let z = self.ensemble_z(linear_margin(self.linear, part), hm);
                 top_z = top_z.max(z);

@@ -19,7 +19,7 @@
 use std::ops::Range;
 
 use super::{Sparse, extract};
-use crate::model::encoder::window::plan;
+use crate::model::encoder::window::{plan, slices};
 use crate::signals;
 
 /// Most chars in one window: longer than 95 % of the real training notes, and the
@@ -81,15 +81,9 @@ pub fn windows(text: &str) -> Windows {
     if ranges.len() < 2 {
         return Vec::new();
     }
-    let starts: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
-    let byte = |c: usize| starts.get(c).copied().unwrap_or(text.len());
-    ranges
-        .into_iter()
-        .map(|r| {
-            let part = &text[byte(r.start)..byte(r.end)];
-            let x = extract(&signals::analyze(part, false));
-            (r, x)
-        })
+    let parts = slices(text, &ranges);
+    (ranges.into_iter().zip(parts))
+        .map(|(r, part)| (r, extract(&signals::analyze(part, false))))
         .collect()
 }
 
