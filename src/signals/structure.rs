@@ -2,7 +2,6 @@
 //! brand-name repetition and brand-campaign hashtags. These look at the shape of
 //! the note, not single words.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -106,7 +105,7 @@ pub(super) fn spec_lists(n: &Normalized) -> Vec<Signal> {
 pub(super) fn brand_repetition(n: &Normalized, tokens: &[Token]) -> Vec<Signal> {
     let repeated = n.repeated_lines();
     let again = |start: usize| repeated.iter().any(|&(s, e)| s <= start && start < e);
-    let mut counts: HashMap<&str, (usize, usize, usize)> = HashMap::new();
+    let mut counts: fnv::FnvHashMap<&str, (usize, usize, usize)> = Default::default();
     for m in LATIN_WORD.find_iter(&n.text) {
         let w = m.as_str();
         if COMMON_LATIN.contains(&w) {

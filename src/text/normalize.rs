@@ -156,7 +156,7 @@ impl Normalized {
 /// line word for word, leading and trailing whitespace aside; blank lines never
 /// count.
 pub fn repeated_lines(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = fnv::FnvHashSet::default();
     let mut at = 0;
     text.split('\n').filter_map(move |line| {
         let range = at..at + line.len();

@@ -11,9 +11,12 @@ use std::hash::Hasher;
 
 use fnv::FnvHasher;
 
+mod buckets;
 mod explain;
 pub mod windows;
 
+use buckets::merge_grams;
+pub(crate) use buckets::presence_value;
 pub use explain::{Explanation, Feature, Name, explain};
 
 use super::markup::{content_chars, markup_tokens};
@@ -195,7 +198,7 @@ fn walk<'a>(a: &'a Analysis, sink: &mut impl Sink<'a>) {
         let spans: Vec<_> = all.iter().map(|s| (s.start, s.end)).collect();
         // Each distinct cue once: a reader notices which cues a note uses, and a
         // note pasted twice or a long post repeating a phrase says nothing more.
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = fnv::FnvHashSet::default();
         let of: Vec<_> = all
             .into_iter()
             .filter(|s| seen.insert(s.text.to_lowercase()))
@@ -270,24 +273,14 @@ impl Sink<'_> for Fast {
     }
 }
 
-/// The value of every hashed feature of a note with `unique` distinct buckets:
-/// presence, not counts (repeating a phrase, or pasting the note twice, does
-/// not make a note more or less of an ad), L2-normalised.
-fn presence_value(unique: usize) -> f32 {
-    1.0 / (unique as f32).sqrt().max(1e-6)
-}
-
-/// Each bucket once, ascending, with its [`presence_value`].
-fn merge_grams(mut buckets: Vec<u32>) -> Vec<(u32, f32)> {
-    buckets.sort_unstable();
-    buckets.dedup();
-    let value = presence_value(buckets.len());
-    buckets.into_iter().map(|b| (b, value)).collect()
-}
-
 /// The feature vector of an analysed note.
 pub fn extract(a: &Analysis) -> Sparse {
-    let mut sink = Fast::default();
+    // Up to three char n-grams a char (a CJK char is three bytes) and two word
+    // n-grams a word: room for all of them at once, not grown by doubling.
+    let mut sink = Fast {
+        grams: Vec::with_capacity(a.normalized.text.len() + 2 * a.tokens.len()),
+        dense: Vec::new(),
+    };
     walk(a, &mut sink);
     let mut all = merge_grams(sink.grams);
     sink.dense.sort_unstable_by_key(|d| d.0);
