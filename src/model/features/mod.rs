@@ -125,6 +125,11 @@ fn bucket(prefix: u8, parts: &[&str]) -> u32 {
         }
         h.write(p.as_bytes());
     }
+    hashed(&h)
+}
+
+/// The bucket of what `h` has read.
+fn hashed(h: &FnvHasher) -> u32 {
     (h.finish() & (N_HASHED as u64 - 1)) as u32
 }
 
@@ -169,21 +174,23 @@ fn walk<'a>(a: &'a Analysis, sink: &mut impl Sink<'a>) {
     let chars: Vec<(usize, char)> = n.text.char_indices().collect();
     let content = content_chars(&n.text, &chars);
     for i in 0..chars.len() {
+        // The 1-, 2- and 3-gram starting here share their first bytes, so one
+        // hasher carries on from each to the next ([`bucket`] of the gram).
+        let mut h = FnvHasher::default();
+        h.write_u8(b'c');
+        let from = chars[i].0;
         for len in 1..=3 {
-            if i + len > chars.len() {
-                break;
-            }
-            let window = &chars[i..i + len];
+            let last = i + len - 1;
             // Punctuation and symbols are how a writer types, not what a note
             // says: n-grams stop at them (and at whitespace).
-            if !content[i..i + len].iter().all(|&c| c) {
+            if last >= chars.len() || !content[last] {
                 break;
             }
-            let from = window[0].0;
-            let to = chars.get(i + len).map_or(n.text.len(), |c| c.0);
+            let to = chars.get(last + 1).map_or(n.text.len(), |c| c.0);
+            h.write(&n.text.as_bytes()[chars[last].0..to]);
             let gram = &n.text[from..to];
             let (s, e) = n.to_original(i, i + len);
-            sink.ngram(bucket(b'c', &[gram]), Name::Chars(gram), (s, e));
+            sink.ngram(hashed(&h), Name::Chars(gram), (s, e));
         }
     }
 
@@ -313,6 +320,22 @@ mod tests {
             .filter(|(i, v)| (N_HASHED..signal_block).contains(&(**i as usize)) && **v != 0.0)
             .collect();
         assert!(read.is_empty(), "{read:?}");
+    }
+
+    #[test]
+    fn char_grams_hash_as_their_text_does() {
+        // The walk hashes each gram by carrying on from the one before it; the
+        // bucket must be the one the gram's own text hashes to.
+        let a = analyze("今天去公园散步，天气很好。Nice 的 day！#秋天[话题]#", false);
+        let ex = explain(&a);
+        let mut grams = 0;
+        for f in &ex.features {
+            if let Name::Chars(g) = f.name {
+                assert_eq!(f.index, bucket(b'c', &[g]), "{g}");
+                grams += 1;
+            }
+        }
+        assert!(grams > 20, "{grams}");
     }
 
     #[test]
