@@ -38,6 +38,7 @@ fn closed_pipe(err: &anyhow::Error) -> bool {
 }
 
 fn main() -> ExitCode {
+    adlens::cli::malloc::restart_with_tunables();
     quiet_on_closed_stdout();
     let cli = adlens::cli::Cli::parse();
     match adlens::cli::run(cli) {

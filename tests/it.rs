@@ -15,6 +15,7 @@ mod it {
     mod invariance;
     mod layers;
     mod long_notes;
+    mod malloc;
     mod page;
     mod real_data;
     mod score_cli;

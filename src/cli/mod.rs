@@ -7,6 +7,7 @@ mod eval;
 mod health;
 mod input;
 mod loadtest;
+pub mod malloc;
 mod memory;
 mod merge;
 mod model_bench;

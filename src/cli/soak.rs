@@ -50,8 +50,10 @@ pub struct SoakArgs {
     pub models: PathBuf,
     /// Serve with the encoder (ensemble) instead of linear-only: every valid note
     /// then runs through the encoder, so the same mix arrives at the encoder's
-    /// slower rate. The server inherits this process's environment (e.g.
-    /// `GLIBC_TUNABLES`), so one allocator setting can be soaked under both loads.
+    /// slower rate. The server inherits this process's environment, so one
+    /// allocator setting can be soaked under both loads: `GLIBC_TUNABLES` is
+    /// adlens's own (`cli::malloc`) unless set on the command (empty for glibc's
+    /// defaults).
     #[arg(long)]
     pub encoder: bool,
 }
