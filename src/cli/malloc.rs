@@ -4,8 +4,8 @@
 //! defaults each of them above the mmap threshold (at most 32 MB) is a fresh
 //! `mmap` and `munmap`, and freed heap above the trim threshold goes back to the
 //! kernel, so every forward pass faults its memory in again: on 64 `n300` notes
-//! at batch 16, 4.5 million minor faults and a third of the run in the kernel
-//! (docs/benchmarks.md). glibc reads its settings only when a process starts
+//! at batch 16, 1.8 million minor faults and about a quarter of the CPU time in
+//! the kernel (docs/benchmarks.md). glibc reads its settings only when a process starts
 //! (`GLIBC_TUNABLES`), and setting them from inside would need the `unsafe` call
 //! `mallopt`, which this crate forbids; so a process started without the variable
 //! sets it and replaces itself with the same program, arguments and open files

@@ -6,7 +6,7 @@ use super::{HASH_BITS, N_HASHED};
 /// The value of every hashed feature of a note with `unique` distinct buckets:
 /// presence, not counts (repeating a phrase, or pasting the note twice, does
 /// not make a note more or less of an ad), L2-normalised.
-pub(crate) fn presence_value(unique: usize) -> f32 {
+pub(super) fn presence_value(unique: usize) -> f32 {
     1.0 / (unique as f32).sqrt().max(1e-6)
 }
 

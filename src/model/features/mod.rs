@@ -15,8 +15,7 @@ mod buckets;
 mod explain;
 pub mod windows;
 
-use buckets::merge_grams;
-pub(crate) use buckets::presence_value;
+use buckets::{merge_grams, presence_value};
 pub use explain::{Explanation, Feature, Name, explain};
 
 use super::markup::{content_chars, markup_tokens};
