@@ -102,9 +102,14 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
             e.calibrated.dev.ece
         );
     }
-    for s in &m.linear.cv_by_source {
+    let head_cv = m.encoder_head.iter().flat_map(|h| &h.cv_by_source);
+    let stack_cv = m.ensemble.iter().flat_map(|e| &e.cv_by_source);
+    let cv = (m.linear.cv_by_source.iter().map(|s| ("linear", s)))
+        .chain(head_cv.map(|s| ("encoder head", s)))
+        .chain(stack_cv.map(|s| ("ensemble", s)));
+    for (model, s) in cv {
         eprintln!(
-            "linear, out of fold on train: {} ROC-AUC {:.4} ({} notes, {} ads)",
+            "{model}, out of fold on train: {} ROC-AUC {:.4} ({} notes, {} ads)",
             s.source, s.roc_auc, s.n, s.ads
         );
     }

@@ -120,6 +120,10 @@ pub struct HeadInfo {
     pub encoder_sha256: String,
     /// L2 strength chosen by cross-validation on train.
     pub l2: f32,
+    /// Out-of-fold ROC-AUC per source at the chosen L2, on train alone (older
+    /// manifests: none).
+    #[serde(default)]
+    pub cv_by_source: Vec<SourceCv>,
     /// Calibration and dev figures.
     #[serde(flatten)]
     pub calibrated: Calibrated,
@@ -131,6 +135,10 @@ pub struct EnsembleInfo {
     /// Stacking weights on (linear logit, head logit) and the bias, fitted on
     /// out-of-fold predictions over train.
     pub weights: [f32; 3],
+    /// ROC-AUC per source of the stack over the two models' out-of-fold
+    /// margins on train (older manifests: none).
+    #[serde(default)]
+    pub cv_by_source: Vec<SourceCv>,
     /// Calibration and dev figures.
     #[serde(flatten)]
     pub calibrated: Calibrated,

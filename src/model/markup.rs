@@ -12,6 +12,21 @@ use crate::text::Token;
 static MARKUP: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\[[^\[\]\s]{1,6}\]").expect("markup pattern compiles"));
 
+/// `text` with every markup bracket (`[话题]`, `[哭惹R]`) written as spaces, one
+/// space for each char, so char offsets stay those of `text`: what the encoder
+/// reads, as the n-grams skip the same brackets.
+pub(crate) fn blank_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    for m in MARKUP.find_iter(text) {
+        out.push_str(&text[from..m.start()]);
+        out.extend(m.as_str().chars().map(|_| ' '));
+        from = m.end();
+    }
+    out.push_str(&text[from..]);
+    out
+}
+
 /// Which tokens sit inside a markup bracket (`[`, at most 6 chars, `]`).
 pub(crate) fn markup_tokens(tokens: &[Token]) -> Vec<bool> {
     let mut out = vec![false; tokens.len()];
@@ -50,7 +65,17 @@ pub(crate) fn content_chars(text: &str, chars: &[(usize, char)]) -> Vec<bool> {
 
 #[cfg(test)]
 mod tests {
+    use super::blank_markup;
     use crate::model::features::explain;
+
+    #[test]
+    fn blanked_markup_keeps_char_offsets() {
+        let note = "秋天去爬山 #秋天[话题]# [哭惹R]好累";
+        let read = blank_markup(note);
+        assert_eq!(read, "秋天去爬山 #秋天    #       好累");
+        assert_eq!(read.chars().count(), note.chars().count());
+        assert_eq!(blank_markup("[小贴士：早点出发避开人流]"), "[小贴士：早点出发避开人流]");
+    }
 
     #[test]
     fn platform_markup_is_not_an_ngram() {

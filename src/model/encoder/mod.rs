@@ -45,11 +45,16 @@ pub const DIM: usize = 384;
 ///   pasted paragraph once, as the structural detectors count it once. A note
 ///   pasted twice then reads exactly as the note.
 ///
-/// Without these the encoder side moved on both (issue 15). A Simplified note
-/// without repeated lines comes back unchanged, so its cached embeddings still
-/// apply.
+/// - Platform markup (the `[话题]` of a topic tag, in-app stickers such as
+///   `[笑哭R]`) is blanked to spaces, as the n-grams skip it: real Xiaohongshu
+///   notes are full of it and our written notes and other platforms' posts are
+///   not, so it tells the encoder where a note was posted, not whether it is an ad.
+///
+/// Without the first two the encoder side moved on both (issue 15). A Simplified note
+/// without repeated lines or markup comes back unchanged, so its cached
+/// embeddings still apply.
 pub fn encoder_text(text: &str) -> String {
-    let simplified = crate::text::simplified(text);
+    let simplified = crate::model::markup::blank_markup(&crate::text::simplified(text));
     let mut out = String::with_capacity(simplified.len());
     let mut from = 0;
     for r in crate::text::repeated_lines(&simplified) {
@@ -156,14 +161,18 @@ mod tests {
     #[test]
     fn encoder_text_keeps_char_offsets() {
         assert_eq!(encoder_text("護膚心得\n很好用"), "护肤心得\n很好用");
-        let note = "用了一个月\n#护肤[话题]#\n真的不错";
+        let note = "用了一个月\n#护肤\n真的不错";
         assert_eq!(encoder_text(note), note);
+        assert_eq!(
+            encoder_text("用了一个月\n#护肤[话题]#\n真的不错[哭惹R]"),
+            "用了一个月\n#护肤    #\n真的不错"
+        );
         let repeated = "买了面霜\n#护肤[话题]#\n很润\n#护肤[话题]#\n会回购";
         let read = encoder_text(repeated);
         let blank = " ".repeat("#护肤[话题]#".chars().count());
         assert_eq!(
             read,
-            format!("买了面霜\n#护肤[话题]#\n很润\n{blank}\n会回购")
+            format!("买了面霜\n#护肤    #\n很润\n{blank}\n会回购")
         );
         assert_eq!(read.chars().count(), repeated.chars().count());
     }

@@ -72,7 +72,7 @@ pub fn train_encoder_side(
     } else {
         Vec::new()
     };
-    let (sources, _) = super::source_indices(train_notes);
+    let (sources, names) = super::source_indices(train_notes);
     let data = Dataset {
         rows: &rows,
         targets: &targets,
@@ -123,14 +123,17 @@ pub fn train_encoder_side(
         .zip(&dev_head)
         .map(|(&l, &h)| weights[0] * l + weights[1] * h + weights[2])
         .collect();
+    let stack_oof: Vec<f32> = stack_rows.iter().map(|r| stack.margin(r)).collect();
     manifest.encoder_head = Some(HeadInfo {
         file: "head.json".into(),
         encoder_sha256: enc.encoder_sha256.clone(),
         l2: head_fit.l2,
+        cv_by_source: super::cv_by_source(&head_fit.oof, &targets, &sources, &names),
         calibrated: calibrate(&dev_head, &dev.targets, &dev.guard),
     });
     manifest.ensemble = Some(EnsembleInfo {
         weights,
+        cv_by_source: super::cv_by_source(&stack_oof, &targets, &sources, &names),
         calibrated: calibrate(&dev_stack, &dev.targets, &dev.guard),
     });
     let index = Index {

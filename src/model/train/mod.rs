@@ -206,7 +206,7 @@ pub fn train_linear(
             l2: fit.l2,
             epochs: opts.epochs,
             cv_log_loss: fit.cv.clone(),
-            cv_by_source: cv_by_source(&fit.oof, &tr),
+            cv_by_source: cv_by_source(&fit.oof, &tr.targets, &tr.sources, &tr.source_names),
             source_intercepts: opts.source_intercepts,
             casual_titles: 0,
             nonzero_weights: nonzero,
@@ -219,15 +219,21 @@ pub fn train_linear(
 }
 
 /// Out-of-fold ROC-AUC of each source with both labels: how well the model
-/// ranks a source's notes it did not see, measured on train alone.
-fn cv_by_source(oof: &[f32], tr: &Prepared) -> Vec<SourceCv> {
-    tr.source_names
+/// ranks a source's notes it did not see, measured on train alone. `sources`
+/// holds each row's index into `names`.
+pub(crate) fn cv_by_source(
+    oof: &[f32],
+    targets: &[f32],
+    sources: &[usize],
+    names: &[String],
+) -> Vec<SourceCv> {
+    names
         .iter()
         .enumerate()
         .filter_map(|(k, name)| {
-            let rows: Vec<usize> = (0..oof.len()).filter(|&i| tr.sources[i] == k).collect();
+            let rows: Vec<usize> = (0..oof.len()).filter(|&i| sources[i] == k).collect();
             let p: Vec<f32> = rows.iter().map(|&i| oof[i]).collect();
-            let y: Vec<bool> = rows.iter().map(|&i| tr.targets[i] > 0.5).collect();
+            let y: Vec<bool> = rows.iter().map(|&i| targets[i] > 0.5).collect();
             let ads = y.iter().filter(|&&a| a).count();
             (ads > 0 && ads < y.len()).then(|| SourceCv {
                 source: name.clone(),
@@ -354,7 +360,7 @@ mod tests {
         assert_eq!(tr.source_names, ["written", "real_xhs", "reviews"]);
         // Written ranked right, real notes ranked the wrong way round.
         let oof = [2.0, -2.0, -1.0, 1.0, 0.0];
-        let cv = cv_by_source(&oof, &tr);
+        let cv = cv_by_source(&oof, &tr.targets, &tr.sources, &tr.source_names);
         let names: Vec<&str> = cv.iter().map(|s| s.source.as_str()).collect();
         assert_eq!(names, ["written", "real_xhs"], "reviews has one label");
         assert_eq!((cv[0].roc_auc, cv[1].roc_auc), (1.0, 0.0));
