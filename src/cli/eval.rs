@@ -50,6 +50,10 @@ pub struct EvalArgs {
     /// With `--invariance`: at most N notes per source, a fixed seeded sample.
     #[arg(long, requires = "invariance")]
     pub sample: Option<usize>,
+    /// With `--invariance`: only this rewrite (repeat the flag or separate
+    /// with commas; names as in the table, e.g. `split_sentences`).
+    #[arg(long, requires = "invariance", value_delimiter = ',')]
+    pub rewrite: Vec<String>,
 }
 
 /// Runs `adlens eval`.
@@ -197,6 +201,7 @@ fn run_invariance(args: &EvalArgs) -> anyhow::Result<ExitCode> {
     if notes.is_empty() {
         anyhow::bail!("no notes in {:?}", args.files);
     }
+    let rewrites = chosen_rewrites(&args.rewrite)?;
     let engine = Engine::load(&EngineConfig {
         cache: Some(args.cache.clone()),
         ..args.encoder.engine_config(args.models.clone())
@@ -205,11 +210,11 @@ fn run_invariance(args: &EvalArgs) -> anyhow::Result<ExitCode> {
         eprintln!("note: encoder {}", engine.encoder_status());
     }
     let started = std::time::Instant::now();
-    let report = invariance_report(&engine, &notes);
+    let report = invariance_report(&engine, &notes, &rewrites);
     eprintln!(
         "{} notes, {} rewrites, {:.0} s",
         notes.len(),
-        invariance::REWRITES.len(),
+        rewrites.len(),
         started.elapsed().as_secs_f64()
     );
     if args.json {
@@ -224,15 +229,36 @@ fn run_invariance(args: &EvalArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// The rewrites `names` asks for (every one when empty); an unknown name is an
+/// error that lists the known ones.
+fn chosen_rewrites(names: &[String]) -> anyhow::Result<Vec<&'static invariance::Rewrite>> {
+    if names.is_empty() {
+        return Ok(invariance::REWRITES.iter().collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            invariance::rewrite(name).ok_or_else(|| {
+                let known: Vec<&str> = invariance::REWRITES.iter().map(|r| r.name).collect();
+                anyhow::anyhow!("unknown rewrite `{name}`; known: {}", known.join(", "))
+            })
+        })
+        .collect()
+}
+
 /// The invariance suite through `engine` (the ensemble when the encoder is
 /// loaded, else the linear model), scored in batches so the encoder batches.
-fn invariance_report(engine: &Engine, notes: &[data::LabeledNote]) -> invariance::InvarianceReport {
+fn invariance_report(
+    engine: &Engine,
+    notes: &[data::LabeledNote],
+    rewrites: &[&invariance::Rewrite],
+) -> invariance::InvarianceReport {
     let model = if engine.has_encoder() {
         "ensemble"
     } else {
         "linear"
     };
-    invariance::run_with(model, notes, |texts| {
+    invariance::run_rewrites(model, notes, rewrites, |texts| {
         engine
             .score_texts_blocking(texts)
             .into_iter()

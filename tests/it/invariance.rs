@@ -129,8 +129,12 @@ const KNOWN_MISSES: &[(&str, &str, &str, f64, f64, f64)] = &[
     // miss on the seeded sample of 20 notes per source, where one note of the 2
     // to 20 a rewrite applies to decides the median, the p95 or a flip share
     // (one flip in 19 is 5.3 %). Full-table figures beside each.
-    // Full: p95 0.063, 0.5 % flips.
-    ("ensemble", "real_xhs", "split_sentences", 0.02, 0.25, 0.02),
+    // Full (`adlens eval --invariance --rewrite split_sentences` on the three
+    // test files): p95 0.074, no flips (0.077 and 0.5 % before the encoder
+    // blanked platform markup). In the sample 7 notes, and one organic note whose
+    // head reads its sentences on lines of their own as more ad-like decides the
+    // p95 (0.31 → 0.61; 0.43 → 0.70 on the models before).
+    ("ensemble", "real_xhs", "split_sentences", 0.02, 0.31, 0.02),
     // Full: median 0.0083, p95 0.077, no flips (7 notes in the sample; sample
     // median 0.019, close to the target).
     ("ensemble", "real_xhs", "strip_emoji", 0.025, 0.10, 0.02),

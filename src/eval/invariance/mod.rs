@@ -8,6 +8,7 @@
 //! labels that flipped, against [`TARGETS`].
 
 pub mod entity;
+pub mod platform;
 pub mod report;
 pub mod rewrite;
 
@@ -87,6 +88,10 @@ pub const REWRITES: &[Rewrite] = &[
         apply: rewrite::remove_hashtag,
     },
     Rewrite {
+        name: "plain_markup",
+        apply: platform::plain_markup,
+    },
+    Rewrite {
         name: "brand_to_real",
         apply: entity::brand_to_real,
     },
@@ -147,6 +152,22 @@ fn source_of(n: &LabeledNote) -> &str {
 pub fn run_with(
     model: &str,
     notes: &[LabeledNote],
+    score: impl FnMut(&[String]) -> Vec<Scored>,
+) -> InvarianceReport {
+    let all: Vec<&Rewrite> = REWRITES.iter().collect();
+    run_rewrites(model, notes, &all, score)
+}
+
+/// The rewrite of [`REWRITES`] named `name`.
+pub fn rewrite(name: &str) -> Option<&'static Rewrite> {
+    REWRITES.iter().find(|r| r.name == name)
+}
+
+/// [`run_with`] for the given rewrites only (table order as given).
+pub fn run_rewrites(
+    model: &str,
+    notes: &[LabeledNote],
+    rewrites: &[&Rewrite],
     mut score: impl FnMut(&[String]) -> Vec<Scored>,
 ) -> InvarianceReport {
     let mut by_source: BTreeMap<&str, Vec<&LabeledNote>> = BTreeMap::new();
@@ -158,7 +179,7 @@ pub fn run_with(
         // Originals, then every applicable rewrite, in one batch.
         let mut texts: Vec<String> = group.iter().map(|n| n.text.clone()).collect();
         let mut owners: Vec<Vec<usize>> = Vec::new();
-        for rw in REWRITES {
+        for rw in rewrites {
             let mut idx = Vec::new();
             for (i, n) in group.iter().enumerate() {
                 if let Some(t) = (rw.apply)(&n.text) {
@@ -172,7 +193,7 @@ pub fn run_with(
         let scored = score(&texts);
         assert_eq!(scored.len(), texts.len(), "one score per text");
         let (orig, mut rest) = scored.split_at(group.len());
-        for (rw, idx) in REWRITES.iter().zip(&owners) {
+        for (rw, idx) in rewrites.iter().zip(&owners) {
             let (mine, tail) = rest.split_at(idx.len());
             rest = tail;
             let pairs: Vec<(usize, Scored, Scored)> = idx

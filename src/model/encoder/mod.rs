@@ -170,10 +170,7 @@ mod tests {
         let repeated = "买了面霜\n#护肤[话题]#\n很润\n#护肤[话题]#\n会回购";
         let read = encoder_text(repeated);
         let blank = " ".repeat("#护肤[话题]#".chars().count());
-        assert_eq!(
-            read,
-            format!("买了面霜\n#护肤    #\n很润\n{blank}\n会回购")
-        );
+        assert_eq!(read, format!("买了面霜\n#护肤    #\n很润\n{blank}\n会回购"));
         assert_eq!(read.chars().count(), repeated.chars().count());
     }
 
