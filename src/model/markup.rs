@@ -27,6 +27,12 @@ pub(crate) fn blank_markup(text: &str) -> String {
     out
 }
 
+/// `text` with every markup bracket removed (`#秋天[话题]#` → `#秋天#`): the
+/// note as a platform without this markup shows it.
+pub(crate) fn without_markup(text: &str) -> String {
+    MARKUP.replace_all(text, "").into_owned()
+}
+
 /// Which tokens sit inside a markup bracket (`[`, at most 6 chars, `]`).
 pub(crate) fn markup_tokens(tokens: &[Token]) -> Vec<bool> {
     let mut out = vec![false; tokens.len()];

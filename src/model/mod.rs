@@ -15,6 +15,7 @@ pub mod train;
 use std::path::{Path, PathBuf};
 
 pub use manifest::Manifest;
+pub(crate) use markup::without_markup;
 
 use crate::signals::Analysis;
 

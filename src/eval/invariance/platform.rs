@@ -3,19 +3,13 @@
 //! Weibo writes `#话题#`, and a forum or review site has neither. A reader sees
 //! the same words, so the score should not move.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use super::rewrite::changed;
-
-static MARKUP: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\[[^\[\]\s]{1,6}\]").expect("markup pattern compiles"));
+use crate::model::without_markup;
 
 /// Every platform markup bracket (`[话题]`, `[超话]`, stickers such as `[笑哭R]`)
 /// removed: `#秋天[话题]#` becomes `#秋天#`. `None` when the note has none.
 pub fn plain_markup(text: &str) -> Option<String> {
-    changed(text, MARKUP.replace_all(text, "").into_owned())
+    changed(text, without_markup(text))
 }
 
 #[cfg(test)]
