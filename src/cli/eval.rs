@@ -266,3 +266,25 @@ fn invariance_report(
             .collect()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::chosen_rewrites;
+    use crate::eval::invariance::REWRITES;
+
+    #[test]
+    fn rewrites_are_chosen_by_name() {
+        assert_eq!(chosen_rewrites(&[]).unwrap().len(), REWRITES.len());
+        let names = ["plain_markup".to_owned(), "join_lines".to_owned()];
+        let chosen: Vec<&str> = chosen_rewrites(&names)
+            .unwrap()
+            .iter()
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(chosen, ["plain_markup", "join_lines"]);
+        let err = chosen_rewrites(&["joinlines".to_owned()]).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("unknown rewrite `joinlines`"), "{msg}");
+        assert!(msg.contains("join_lines, split_sentences"), "{msg}");
+    }
+}
