@@ -238,7 +238,7 @@ fn chosen_rewrites(names: &[String]) -> anyhow::Result<Vec<&'static invariance::
     names
         .iter()
         .map(|name| {
-            invariance::rewrite(name).ok_or_else(|| {
+            invariance::by_name(name).ok_or_else(|| {
                 let known: Vec<&str> = invariance::REWRITES.iter().map(|r| r.name).collect();
                 anyhow::anyhow!("unknown rewrite `{name}`; known: {}", known.join(", "))
             })

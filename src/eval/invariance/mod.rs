@@ -159,7 +159,7 @@ pub fn run_with(
 }
 
 /// The rewrite of [`REWRITES`] named `name`.
-pub fn rewrite(name: &str) -> Option<&'static Rewrite> {
+pub fn by_name(name: &str) -> Option<&'static Rewrite> {
     REWRITES.iter().find(|r| r.name == name)
 }
 
