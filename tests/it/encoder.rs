@@ -17,7 +17,7 @@ use adlens::model::encoder::{
     embed_batched, ensure,
 };
 
-fn model_dir() -> PathBuf {
+pub fn model_dir() -> PathBuf {
     std::env::var_os("ADLENS_MODEL_DIR").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("models/e5-small"),
         PathBuf::from,
@@ -300,7 +300,16 @@ fn model_bench_writes_the_library_embeddings() {
     let emb = dir.path().join("emb.bin");
     let out = assert_cmd::Command::cargo_bin("adlens")
         .unwrap()
-        .args(["model", "bench", "--batch", "3", "--windows"])
+        // f32, the library's `Encoder::load` (int8 has its own test, `int8.rs`).
+        .args([
+            "model",
+            "bench",
+            "--batch",
+            "3",
+            "--windows",
+            "--precision",
+            "f32",
+        ])
         .arg(&texts)
         .arg("--embeddings")
         .arg(&emb)
@@ -316,6 +325,7 @@ fn model_bench_writes_the_library_embeddings() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["notes"], 4);
     assert_eq!(report["batch"], 3);
+    assert_eq!(report["precision"], "f32");
     let windows = enc.windows(&long).unwrap().len();
     assert!(windows >= 2, "the long note needs several windows");
     assert_eq!(report["windows"], 3 + windows as u64);

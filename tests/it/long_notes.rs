@@ -33,6 +33,7 @@ fn engine_with(pooling: Pooling, cache: Option<std::path::PathBuf>) -> Option<En
         encoder_dir: Some(root().join("models/e5-small")),
         allow_fetch: true,
         cache,
+        precision: adlens::model::encoder::Precision::auto(),
     })
     .expect("engine loads");
     assert!(e.has_encoder(), "{:?}", e.components());

@@ -14,6 +14,9 @@ use candle_core::{DType, Module, Result, Tensor};
 use candle_nn::{Embedding, LayerNorm, Linear, VarBuilder};
 use candle_transformers::models::bert::Config;
 
+use super::Precision;
+use super::attention::Attention;
+use super::int8::Int8Linear;
 use super::kernels::{Gelu, MaskedSoftmax};
 use super::rows::WordRows;
 
@@ -49,13 +52,38 @@ pub(crate) struct Bert {
 /// One transformer block.
 struct Layer {
     /// Query, key and value weights stacked: `[3 × hidden, hidden]`.
-    qkv: Linear,
-    out: Linear,
+    qkv: Dense,
+    out: Dense,
     out_norm: LayerNorm,
-    ffn_in: Linear,
-    ffn_out: Linear,
+    ffn_in: Dense,
+    ffn_out: Dense,
     ffn_norm: LayerNorm,
+    /// Attention as one task per (note, head) ([`Attention`]): the int8 path's.
+    fused: bool,
     span: tracing::Span,
+}
+
+/// A linear layer in f32, or in int8 ([`Precision::Int8`]).
+enum Dense {
+    F32(Linear),
+    Int8(Int8Linear),
+}
+
+impl Dense {
+    fn new(l: Linear, precision: Precision) -> Result<Dense> {
+        Ok(match (precision, l.bias()) {
+            (Precision::Int8, Some(b)) => Dense::Int8(Int8Linear::new(l.weight(), b)?),
+            _ => Dense::F32(l),
+        })
+    }
+
+    /// `x` `[rows, inputs]` → `[rows, outputs]`.
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        match self {
+            Dense::F32(l) => l.forward(x),
+            Dense::Int8(l) => l.forward(x),
+        }
+    }
 }
 
 fn linear(vb: VarBuilder, out: usize, inp: usize) -> Result<Linear> {
@@ -77,12 +105,18 @@ impl Bert {
     /// Loads the checkpoint's `embeddings.*` and `encoder.layer.N.*` tensors.
     #[cfg(test)]
     pub(crate) fn load(vb: VarBuilder, cfg: &Config) -> Result<Bert> {
-        Bert::load_with(vb, cfg, None)
+        Bert::load_with(vb, cfg, None, Precision::F32)
     }
 
     /// Loads the checkpoint's tensors, the word embeddings from `rows` when
-    /// given (and then not from `vb`).
-    pub(crate) fn load_with(vb: VarBuilder, cfg: &Config, rows: Option<WordRows>) -> Result<Bert> {
+    /// given (and then not from `vb`), the linear layers of the blocks in
+    /// `precision`.
+    pub(crate) fn load_with(
+        vb: VarBuilder,
+        cfg: &Config,
+        rows: Option<WordRows>,
+        precision: Precision,
+    ) -> Result<Bert> {
         let h = cfg.hidden_size;
         if !h.is_multiple_of(cfg.num_attention_heads) {
             candle_core::bail!("hidden size {h} is not a multiple of the head count");
@@ -110,7 +144,7 @@ impl Bert {
             .get(0)?;
         let norm = layer_norm(emb.pp("LayerNorm"), h, cfg.layer_norm_eps)?;
         let layers = (0..cfg.num_hidden_layers)
-            .map(|i| Layer::load(vb.pp(format!("encoder.layer.{i}")), cfg))
+            .map(|i| Layer::load(vb.pp(format!("encoder.layer.{i}")), cfg, precision))
             .collect::<Result<_>>()?;
         Ok(Bert {
             word,
@@ -150,7 +184,7 @@ impl Bert {
 }
 
 impl Layer {
-    fn load(vb: VarBuilder, cfg: &Config) -> Result<Layer> {
+    fn load(vb: VarBuilder, cfg: &Config, precision: Precision) -> Result<Layer> {
         let (h, ff, eps) = (cfg.hidden_size, cfg.intermediate_size, cfg.layer_norm_eps);
         let att = vb.pp("attention.self");
         let parts = ["query", "key", "value"].map(|p| linear(att.pp(p), h, h));
@@ -165,13 +199,15 @@ impl Layer {
             })
             .collect::<Result<Vec<_>>>()?;
         let qkv = Linear::new(weight, Some(Tensor::cat(&bias, 0)?));
+        let dense = |l| Dense::new(l, precision);
         Ok(Layer {
-            qkv,
-            out: linear(vb.pp("attention.output.dense"), h, h)?,
+            qkv: dense(qkv)?,
+            out: dense(linear(vb.pp("attention.output.dense"), h, h)?)?,
             out_norm: layer_norm(vb.pp("attention.output.LayerNorm"), h, eps)?,
-            ffn_in: linear(vb.pp("intermediate.dense"), ff, h)?,
-            ffn_out: linear(vb.pp("output.dense"), h, ff)?,
+            ffn_in: dense(linear(vb.pp("intermediate.dense"), ff, h)?)?,
+            ffn_out: dense(linear(vb.pp("output.dense"), h, ff)?)?,
             ffn_norm: layer_norm(vb.pp("output.LayerNorm"), h, eps)?,
+            fused: precision == Precision::Int8,
             span: tracing::span!(tracing::Level::TRACE, "layer"),
         })
     }
@@ -181,23 +217,31 @@ impl Layer {
         let (b, s, h) = x.dims3()?;
         let d = h / heads;
         let flat = x.reshape((b * s, h))?;
-        // [b·s, 3h] → [3, b, heads, s, d]
-        let qkv = self
-            .qkv
-            .forward(&flat)?
-            .reshape((b, s, 3, heads, d))?
-            .permute((2, 0, 3, 1, 4))?
-            .contiguous()?;
-        let q = (qkv.get(0)? * (d as f64).powf(-0.5))?;
-        let (k, v) = (qkv.get(1)?, qkv.get(2)?);
-        // Scores, then in place their probabilities: [b, heads, s, s].
-        let probs = q.matmul(&k.t()?)?;
-        probs.inplace_op2(bias, &MaskedSoftmax)?;
-        let ctx = probs
-            .matmul(&v)? // [b, heads, s, d]
-            .transpose(1, 2)?
-            .contiguous()?
-            .reshape((b * s, h))?;
+        let ctx = if self.fused {
+            self.qkv
+                .forward(&flat)?
+                .reshape((b, s, 3 * h))?
+                .apply_op2_no_bwd(bias, &Attention { heads })?
+                .reshape((b * s, h))?
+        } else {
+            // [b·s, 3h] → [3, b, heads, s, d]
+            let qkv = self
+                .qkv
+                .forward(&flat)?
+                .reshape((b, s, 3, heads, d))?
+                .permute((2, 0, 3, 1, 4))?
+                .contiguous()?;
+            let q = (qkv.get(0)? * (d as f64).powf(-0.5))?;
+            let (k, v) = (qkv.get(1)?, qkv.get(2)?);
+            // Scores, then in place their probabilities: [b, heads, s, s].
+            let probs = q.matmul(&k.t()?)?;
+            probs.inplace_op2(bias, &MaskedSoftmax)?;
+            probs
+                .matmul(&v)? // [b, heads, s, d]
+                .transpose(1, 2)?
+                .contiguous()?
+                .reshape((b * s, h))?
+        };
         let x = self.out_norm.forward(&(self.out.forward(&ctx)? + &flat)?)?;
         let act = self.ffn_in.forward(&x)?;
         act.inplace_op1(&Gelu)?;

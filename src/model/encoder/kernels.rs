@@ -119,7 +119,7 @@ fn contiguous_mut<'a>(s: &'a mut CpuStorage, l: &Layout, op: &str) -> Result<&'a
     }
 }
 
-fn contiguous<'a>(s: &'a CpuStorage, l: &Layout, op: &str) -> Result<&'a [f32]> {
+pub(super) fn contiguous<'a>(s: &'a CpuStorage, l: &Layout, op: &str) -> Result<&'a [f32]> {
     let CpuStorage::F32(v) = s else {
         return Err(Error::Msg(format!("{op}: f32 only")));
     };
@@ -160,10 +160,22 @@ impl InplaceOp1 for Gelu {
 
 fn gelu_in_place(v: &mut [f32]) {
     v.par_chunks_mut(CHUNK).for_each(|c| {
-        for x in c {
-            *x = gelu(*x);
-        }
+        vectorised(|| {
+            for x in c {
+                *x = gelu(*x);
+            }
+        });
     });
+}
+
+/// Runs `f` compiled for the widest vector instructions this CPU has (AVX2 and
+/// FMA where present; `pulp` checks at run time and inlines `f` into a function
+/// built for them), so the element-wise loops of the kernels run 8 lanes wide
+/// instead of baseline x86-64's 4. The arithmetic is the same either way: no
+/// reordering, no fused multiply-adds the source does not ask for.
+#[inline(always)]
+pub fn vectorised<R>(f: impl FnOnce() -> R) -> R {
+    pulp::Arch::new().dispatch(f)
 }
 
 /// Softmax over the last dimension of attention scores `[batch, heads, seq,
@@ -222,25 +234,39 @@ fn masked_softmax(scores: &mut [f32], l1: &Layout, mask: &[f32], l2: &Layout) ->
         )));
     }
     let rows_per_entry = heads * seq;
-    (scores.par_chunks_mut(keys))
+    (scores.par_chunks_mut(keys * SOFTMAX_ROWS))
         .enumerate()
-        .for_each(|(row, d)| {
-            let m = &mask[(row / rows_per_entry) * keys..][..keys];
-            // Separate simple loops, each of which the compiler vectorises; the
-            // reductions keep LANES partial results.
-            for (d, &m) in d.iter_mut().zip(m) {
-                *d += m;
-            }
-            let max = reduce(d, f32::NEG_INFINITY, f32::max);
-            for d in d.iter_mut() {
-                *d = exp(*d - max);
-            }
-            let inv = 1.0 / reduce(d, 0.0, |a, b| a + b);
-            for d in d.iter_mut() {
-                *d *= inv;
-            }
+        .for_each(|(task, rows)| {
+            vectorised(|| {
+                for (i, d) in rows.chunks_mut(keys).enumerate() {
+                    let row = task * SOFTMAX_ROWS + i;
+                    let m = &mask[(row / rows_per_entry) * keys..][..keys];
+                    softmax_row(d, m);
+                }
+            });
         });
     Ok(())
+}
+
+/// Score rows per parallel task of the softmax.
+const SOFTMAX_ROWS: usize = 8;
+
+/// One row: softmax(row + mask).
+#[inline(always)]
+pub(super) fn softmax_row(d: &mut [f32], m: &[f32]) {
+    // Separate simple loops, each of which the compiler vectorises; the
+    // reductions keep LANES partial results.
+    for (d, &m) in d.iter_mut().zip(m) {
+        *d += m;
+    }
+    let max = reduce(d, f32::NEG_INFINITY, f32::max);
+    for d in d.iter_mut() {
+        *d = exp(*d - max);
+    }
+    let inv = 1.0 / reduce(d, 0.0, |a, b| a + b);
+    for d in d.iter_mut() {
+        *d *= inv;
+    }
 }
 
 #[cfg(test)]

@@ -12,11 +12,13 @@
 //! The model is a BERT encoder with absolute positions from 0 and an XLM-R
 //! SentencePiece tokenizer; see `notes/e5-small-loading.md`.
 
+mod attention;
 mod batcher;
 mod bert;
 mod cache;
 mod e5s1;
 pub mod fetch;
+pub mod int8;
 pub mod kernels;
 mod model;
 mod rows;
@@ -32,6 +34,34 @@ pub use window::{WINDOW_STRIDE, WINDOW_TOKENS};
 
 /// Width of an embedding.
 pub const DIM: usize = 384;
+
+/// Arithmetic of the encoder's linear layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// f32 throughout.
+    F32,
+    /// The blocks' linear layers in 8-bit integers ([`int8`]).
+    Int8,
+}
+
+impl Precision {
+    /// Int8 where this CPU multiplies it exactly ([`int8::available`]), f32 elsewhere.
+    pub fn auto() -> Precision {
+        if int8::available() {
+            Precision::Int8
+        } else {
+            Precision::F32
+        }
+    }
+
+    /// `f32` or `int8`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::F32 => "f32",
+            Precision::Int8 => "int8",
+        }
+    }
+}
 
 /// The text the encoder reads for a note, with the same char offsets as the note
 /// (it may end sooner), so windows and `segments` point into the note as written:
@@ -110,6 +140,14 @@ pub enum EncoderError {
         file: String,
         /// What is wrong.
         why: String,
+    },
+    /// Int8 was asked for on a CPU whose integer kernel could saturate.
+    #[error(
+        "int8 encoder arithmetic is not exact on this CPU (integer kernel {kernel}: it needs AVX-512 VNNI or Arm dot products); use f32 or auto"
+    )]
+    Int8Unavailable {
+        /// The integer kernel this CPU would use.
+        kernel: String,
     },
     /// The model directory is missing or incomplete and fetching was not allowed.
     #[error("no usable encoder in {dir}: {why} (run with fetching allowed to download it)")]

@@ -12,7 +12,7 @@ use super::fetch::ModelFiles;
 use super::rows::{self, WordRows};
 use super::safetensors::load_safetensors;
 use super::window::{self, WINDOW_STRIDE, WINDOW_TOKENS};
-use super::{DIM, EncoderError};
+use super::{DIM, EncoderError, Precision};
 
 /// Most tokens per input, `<s>` and `</s>` included (the position table has 512 rows).
 pub const MAX_TOKENS: usize = 512;
@@ -39,20 +39,34 @@ pub struct Encoder {
     tokenizer: Tokenizer,
     device: Device,
     model_sha256: String,
+    precision: Precision,
 }
 
 impl std::fmt::Debug for Encoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Encoder")
             .field("model_sha256", &self.model_sha256)
+            .field("precision", &self.precision)
             .finish_non_exhaustive()
     }
 }
 
 impl Encoder {
     /// Loads the tokenizer (truncating to [`MAX_TOKENS`], padding right with
-    /// `<pad>` = 1) and the f32 weights of a verified model directory.
+    /// `<pad>` = 1) and the f32 weights of a verified model directory, to run
+    /// in f32 (what training uses: the same embeddings on every CPU's f32 path).
     pub fn load(files: &ModelFiles) -> Result<Encoder, EncoderError> {
+        Encoder::load_with(files, Precision::F32)
+    }
+
+    /// [`Encoder::load`] with the blocks' linear layers in `precision`; int8
+    /// only where [`super::int8::available`].
+    pub fn load_with(files: &ModelFiles, precision: Precision) -> Result<Encoder, EncoderError> {
+        if precision == Precision::Int8 && !super::int8::available() {
+            return Err(EncoderError::Int8Unavailable {
+                kernel: super::int8::kernel_name(),
+            });
+        }
         let device = Device::Cpu;
         let config_text = std::fs::read_to_string(&files.config)
             .map_err(|e| EncoderError::io(&files.config, e))?;
@@ -69,6 +83,7 @@ impl Encoder {
             VarBuilder::from_tensors(tensors, DType::F32, &device),
             &config,
             Some(rows),
+            precision,
         )?;
 
         let tok_err = |e: tokenizers::Error| EncoderError::Tokenizer(e.to_string());
@@ -80,6 +95,7 @@ impl Encoder {
             tokenizer,
             device,
             model_sha256: files.model_sha256().to_owned(),
+            precision,
         })
     }
 
@@ -143,6 +159,21 @@ impl Encoder {
     /// sha256 of the weights file this encoder was loaded from.
     pub fn model_sha256(&self) -> &str {
         &self.model_sha256
+    }
+
+    /// The arithmetic of the linear layers.
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// What identifies this encoder's embeddings (for caches): the weights'
+    /// sha256, with `+int8` when the linear layers run in int8, whose
+    /// embeddings differ from f32's in the fourth decimal.
+    pub fn embedding_id(&self) -> String {
+        match self.precision {
+            Precision::F32 => self.model_sha256.clone(),
+            Precision::Int8 => format!("{}+int8", self.model_sha256),
+        }
     }
 
     /// The unpadded input ids of `prefix + text` for each text.
