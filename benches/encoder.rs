@@ -1,11 +1,13 @@
 //! The encoder's cost, whole and by operation, on the shapes it runs.
 //!
 //! `cargo bench --bench encoder` (needs `models/e5-small`; `adlens model fetch`):
-//! - `encoder/embed_1`, `encoder/embed_16`: one request of 1 and 16 notes of 300
-//!   characters (≈ 225 tokens) cut from the real notes, tokenisation included.
+//! - `encoder/embed_{1,16}_{f32,int8}`: one request of 1 and 16 notes of 300
+//!   characters (≈ 225 tokens) cut from the real notes, tokenisation included,
+//!   in each precision this CPU runs.
 //! - `encoder_ops/*`: one layer's operations for a batch of 16 such notes
 //!   (3,600 tokens): the feed-forward matmuls in f32 and as candle `QMatMul`
-//!   (Q4_0, the weights' native format, and Q8_0), exact-erf GELU (candle's and
+//!   (Q4_0, the weights' native format, and Q8_0) and as ours in int8
+//!   (`int8::Int8Linear`, where the CPU has it exactly), exact-erf GELU (candle's and
 //!   ours, `kernels::Gelu`), the attention softmax (candle's, and with the mask
 //!   add: candle's two ops against ours, `kernels::MaskedSoftmax`) and a layer
 //!   norm. Twelve layers make a forward pass.
@@ -13,7 +15,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use adlens::model::encoder::{Encoder, ensure, kernels};
+use adlens::model::encoder::{Encoder, Precision, ensure, int8, kernels};
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{D, Device, Module, Tensor};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -53,6 +55,13 @@ fn ops(c: &mut Criterion) {
     for dtype in [GgmlDType::Q4_0, GgmlDType::Q8_0] {
         let q = QMatMul::from_qtensor(QTensor::quantize(&w_in, dtype).unwrap()).unwrap();
         g.bench_function(format!("ffn_in_matmul_{dtype:?}"), |b| {
+            b.iter(|| std::hint::black_box(q.forward(&x).unwrap()))
+        });
+    }
+    if int8::available() {
+        let bias = Tensor::zeros(1536, candle_core::DType::F32, &dev).unwrap();
+        let q = int8::Int8Linear::new(&w_in, &bias).unwrap();
+        g.bench_function("ffn_in_matmul_int8", |b| {
             b.iter(|| std::hint::black_box(q.forward(&x).unwrap()))
         });
     }
@@ -100,17 +109,24 @@ fn ops(c: &mut Criterion) {
 
 fn embed(c: &mut Criterion) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/e5-small");
-    let enc = Encoder::load(&ensure(&dir, true).expect("encoder files")).expect("encoder");
+    let files = ensure(&dir, true).expect("encoder files");
+    let mut precisions = vec![Precision::F32];
+    if int8::available() {
+        precisions.push(Precision::Int8);
+    }
     let texts = notes_300();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let mut g = c.benchmark_group("encoder");
     g.sample_size(10);
     g.measurement_time(Duration::from_secs(20));
-    for n in [1, 16] {
-        g.throughput(Throughput::Elements(n as u64));
-        g.bench_function(format!("embed_{n}"), |b| {
-            b.iter(|| std::hint::black_box(enc.embed(&refs[..n]).unwrap()))
-        });
+    for precision in precisions {
+        let enc = Encoder::load_with(&files, precision).expect("encoder");
+        for n in [1, 16] {
+            g.throughput(Throughput::Elements(n as u64));
+            g.bench_function(format!("embed_{n}_{}", precision.as_str()), |b| {
+                b.iter(|| std::hint::black_box(enc.embed(&refs[..n]).unwrap()))
+            });
+        }
     }
     g.finish();
 }

@@ -44,11 +44,12 @@ run() { # set batch limit engine...
   for engine in "$@"; do
     local stem="$RES/$set-b$batch-$engine"
     echo "== $set batch $batch $engine" >&2
-    if [ "$engine" = adlens ]; then
-      local windows=()
+    if [ "$engine" = adlens ] || [ "$engine" = adlens-f32 ]; then
+      local windows=() precision=auto
       [ "$set" = long ] && windows=(--windows)
+      [ "$engine" = adlens-f32 ] && precision=f32
       $ADLENS model bench "$OUT/$set.jsonl" --batch "$batch" --limit "$limit" \
-        "${windows[@]}" --embeddings "$stem.bin" >"$stem.json"
+        --precision "$precision" "${windows[@]}" --embeddings "$stem.bin" >"$stem.json"
     else
       "$VENV/bin/python" "$HERE/engines.py" run "$engine" models/e5-small "$OUT/py" \
         "$OUT/$set.jsonl" "$batch" "$stem.bin" "$limit" >"$stem.json"
@@ -57,12 +58,12 @@ run() { # set batch limit engine...
   done
 }
 
-run n300 16 "$LIMIT" adlens torch ort ort-int8
-run n300 1 "$((LIMIT / 4))" adlens torch ort ort-int8
-run notes 16 "$LIMIT" adlens ort
+run n300 16 "$LIMIT" adlens adlens-f32 torch ort ort-int8
+run n300 1 "$((LIMIT / 4))" adlens adlens-f32 torch ort ort-int8
+run notes 16 "$LIMIT" adlens adlens-f32 ort
 # Long notes: adlens reads every window; the Python engines only the first 512
 # tokens, so their row shows what truncation costs, not a like-for-like speed.
-run long 4 "$LONG_LIMIT" adlens ort
+run long 4 "$LONG_LIMIT" adlens adlens-f32 ort
 
 "$VENV/bin/python" "$HERE/compare.py" "$RES"
 

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use rten_gemm::{GemmExecutor, GemmInputA, GemmInputB, GemmOptions};
 use rten_tensor::NdTensorView;
 
-use super::kernels::{contiguous, softmax_row, vectorised};
+use super::kernels::{SoftmaxRows, contiguous, vectorised};
 
 thread_local! {
     /// The f32 kernel for this CPU, one per thread (the executor is not `Send`).
@@ -70,10 +70,12 @@ impl Attention {
                 },
             )
             .map_err(gemm_err)?;
-            vectorised(|| {
-                for r in scores.chunks_mut(seq) {
-                    softmax_row(r, bias);
-                }
+            vectorised(SoftmaxRows {
+                rows: &mut scores,
+                keys: seq,
+                mask: bias,
+                first: 0,
+                rows_per_entry: seq,
             });
             let p = NdTensorView::from_data([seq, seq], &scores[..]);
             g.gemm(

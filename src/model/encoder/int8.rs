@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use rten_gemm::{GemmExecutor, GemmInputA, GemmInputB, GemmUninitOptions, PackedBMatrix};
 use rten_tensor::NdTensorView;
 
-use super::kernels::vectorised;
+use super::kernels::{Loop, vectorised};
 
 thread_local! {
     /// The integer kernel for this CPU (the executor is not `Send`, so one per
@@ -123,6 +123,57 @@ fn quantise_row(x: &[f32], out: &mut [u8]) -> (f32, u8) {
     (scale, zero as u8)
 }
 
+/// Rows of `x` (`k` values each) quantised into `codes`, their scale and zero
+/// point into `params`.
+struct Quantise<'a> {
+    codes: &'a mut [u8],
+    x: &'a [f32],
+    params: &'a mut [(f32, u8)],
+    k: usize,
+}
+
+impl Loop for Quantise<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let k = self.k;
+        for ((c, x), p) in self
+            .codes
+            .chunks_mut(k)
+            .zip(self.x.chunks(k))
+            .zip(self.params)
+        {
+            *p = quantise_row(x, c);
+        }
+    }
+}
+
+/// Integer sums `acc` of rows quantised with `params` back to f32 in `y`, the
+/// zero points taken off and the bias added.
+struct Rescale<'a> {
+    layer: &'a Int8Linear,
+    y: &'a mut [f32],
+    acc: &'a [i32],
+    params: &'a [(f32, u8)],
+}
+
+impl Loop for Rescale<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let l = self.layer;
+        let n = l.outputs;
+        let rows = self.y.chunks_mut(n).zip(self.acc.chunks(n));
+        for ((y, acc), &(sr, z)) in rows.zip(self.params) {
+            let z = i32::from(z);
+            let out = y.iter_mut().zip(acc).zip(&l.sums);
+            for (((y, &a), &sum), (&so, &b)) in out.zip(l.scales.iter().zip(&l.bias)) {
+                *y = (a - z * sum) as f32 * (sr * so) + b;
+            }
+        }
+    }
+}
+
 impl CustomOp1 for Int8Linear {
     fn name(&self) -> &'static str {
         "int8-linear"
@@ -149,11 +200,12 @@ impl CustomOp1 for Int8Linear {
             .par_chunks_mut(ROWS * k)
             .zip(x.par_chunks(ROWS * k))
             .zip(params.par_chunks_mut(ROWS))
-            .for_each(|((c, x), p)| {
-                vectorised(|| {
-                    for ((c, x), p) in c.chunks_mut(k).zip(x.chunks(k)).zip(p) {
-                        *p = quantise_row(x, c);
-                    }
+            .for_each(|((codes, x), params)| {
+                vectorised(Quantise {
+                    codes,
+                    x,
+                    params,
+                    k,
                 });
             });
         let a = NdTensorView::from_data([rows, k], &codes[..]);
@@ -175,17 +227,12 @@ impl CustomOp1 for Int8Linear {
         y.par_chunks_mut(ROWS * n)
             .zip(acc.par_chunks(ROWS * n))
             .zip(params.par_chunks(ROWS))
-            .for_each(|((y, acc), p)| {
-                vectorised(|| {
-                    for ((y, acc), &(sr, z)) in y.chunks_mut(n).zip(acc.chunks(n)).zip(p) {
-                        let z = i32::from(z);
-                        let out = y.iter_mut().zip(acc).zip(&self.sums);
-                        for (((y, &a), &sum), (&so, &b)) in
-                            out.zip(self.scales.iter().zip(&self.bias))
-                        {
-                            *y = (a - z * sum) as f32 * (sr * so) + b;
-                        }
-                    }
+            .for_each(|((y, acc), params)| {
+                vectorised(Rescale {
+                    layer: self,
+                    y,
+                    acc,
+                    params,
                 });
             });
         let mut dims = l.dims().to_vec();

@@ -159,23 +159,77 @@ impl InplaceOp1 for Gelu {
 }
 
 fn gelu_in_place(v: &mut [f32]) {
-    v.par_chunks_mut(CHUNK).for_each(|c| {
-        vectorised(|| {
-            for x in c {
-                *x = gelu(*x);
-            }
-        });
-    });
+    v.par_chunks_mut(CHUNK)
+        .for_each(|c| vectorised(GeluLoop(c)));
 }
 
-/// Runs `f` compiled for the widest vector instructions this CPU has (AVX2 and
-/// FMA where present; `pulp` checks at run time and inlines `f` into a function
-/// built for them), so the element-wise loops of the kernels run 8 lanes wide
-/// instead of baseline x86-64's 4. The arithmetic is the same either way: no
-/// reordering, no fused multiply-adds the source does not ask for.
+/// A loop body for [`vectorised`]; its `run` is `#[inline(always)]`, so it is
+/// compiled into each of `pulp`'s per-ISA functions (a closure called from
+/// several of them is not inlined, and stays baseline code).
+pub trait Loop {
+    /// What the loop returns.
+    type Output;
+    /// Runs the loop.
+    fn run(self) -> Self::Output;
+}
+
+struct Dispatch<L>(L);
+
+impl<L: Loop> pulp::WithSimd for Dispatch<L> {
+    type Output = L::Output;
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) -> L::Output {
+        self.0.run()
+    }
+}
+
+/// Runs `l` compiled for the widest vector instructions this CPU has (AVX2 and
+/// FMA where present; `pulp` checks at run time), so the element-wise loops of
+/// the kernels run 8 lanes wide instead of baseline x86-64's 4. The arithmetic
+/// is the same either way: no reordering, no fused multiply-adds the source
+/// does not ask for.
 #[inline(always)]
-pub fn vectorised<R>(f: impl FnOnce() -> R) -> R {
-    pulp::Arch::new().dispatch(f)
+pub fn vectorised<L: Loop>(l: L) -> L::Output {
+    pulp::Arch::new().dispatch(Dispatch(l))
+}
+
+struct GeluLoop<'a>(&'a mut [f32]);
+
+impl Loop for GeluLoop<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        for x in self.0 {
+            *x = gelu(*x);
+        }
+    }
+}
+
+/// Softmax rows of `keys` scores, row `first + i` (counted over the whole
+/// tensor) taking the mask row of its batch entry (`rows_per_entry` rows each).
+pub(super) struct SoftmaxRows<'a> {
+    /// The rows, back to back.
+    pub rows: &'a mut [f32],
+    /// Scores per row.
+    pub keys: usize,
+    /// The mask rows, one per batch entry.
+    pub mask: &'a [f32],
+    /// Index of the first row.
+    pub first: usize,
+    /// Rows per batch entry.
+    pub rows_per_entry: usize,
+}
+
+impl Loop for SoftmaxRows<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let keys = self.keys;
+        for (i, d) in self.rows.chunks_mut(keys).enumerate() {
+            let entry = (self.first + i) / self.rows_per_entry;
+            softmax_row(d, &self.mask[entry * keys..][..keys]);
+        }
+    }
 }
 
 /// Softmax over the last dimension of attention scores `[batch, heads, seq,
@@ -237,12 +291,12 @@ fn masked_softmax(scores: &mut [f32], l1: &Layout, mask: &[f32], l2: &Layout) ->
     (scores.par_chunks_mut(keys * SOFTMAX_ROWS))
         .enumerate()
         .for_each(|(task, rows)| {
-            vectorised(|| {
-                for (i, d) in rows.chunks_mut(keys).enumerate() {
-                    let row = task * SOFTMAX_ROWS + i;
-                    let m = &mask[(row / rows_per_entry) * keys..][..keys];
-                    softmax_row(d, m);
-                }
+            vectorised(SoftmaxRows {
+                rows,
+                keys,
+                mask,
+                first: task * SOFTMAX_ROWS,
+                rows_per_entry,
             });
         });
     Ok(())
@@ -253,7 +307,7 @@ const SOFTMAX_ROWS: usize = 8;
 
 /// One row: softmax(row + mask).
 #[inline(always)]
-pub(super) fn softmax_row(d: &mut [f32], m: &[f32]) {
+fn softmax_row(d: &mut [f32], m: &[f32]) {
     // Separate simple loops, each of which the compiler vectorises; the
     // reductions keep LANES partial results.
     for (d, &m) in d.iter_mut().zip(m) {

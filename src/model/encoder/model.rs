@@ -208,7 +208,13 @@ impl Encoder {
         }
         let ids = Tensor::from_vec(ids, (n, len), &self.device)?;
         let mask = Tensor::from_vec(mask, (n, len), &self.device)?;
-        let hidden = self.model.forward(&ids, &mask)?; // [n, len, DIM]
+        // The forward pass runs on a thread of rayon's pool, not on the caller's:
+        // between the parallel ops (the serial steps, candle's dispatch) the
+        // caller's thread would otherwise run beside the pool's threads that
+        // spin waiting for the next op, three busy threads on two cores.
+        let mut hidden = None;
+        rayon::scope(|s| s.spawn(|_| hidden = Some(self.model.forward(&ids, &mask))));
+        let hidden = hidden.expect("the scope ran the forward pass")?; // [n, len, DIM]
 
         // Mean over the real tokens (<s>, prefix and </s> included), then L2 norm.
         let weights = mask.to_dtype(DType::F32)?.unsqueeze(2)?; // [n, len, 1]
