@@ -177,14 +177,7 @@ mod tests {
             .unwrap();
         let got = qkv.apply_op2_no_bwd(&bias, &Attention { heads }).unwrap();
         assert_eq!(got.dims(), [b, s, h]);
-        let err: f32 = (got - want)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar()
-            .unwrap();
+        let err = crate::model::encoder::max_abs_diff(&got, &want);
         assert!(err < 1e-5, "{err}");
     }
 

@@ -301,16 +301,7 @@ mod tests {
             .unwrap();
         let got = ours.forward(&ids, &mask).unwrap();
         assert_eq!(got.dims(), want.dims());
-        let diff = |a: Tensor, b: Tensor| -> f32 {
-            (a - b)
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar()
-                .unwrap()
-        };
+        let diff = |a: Tensor, b: Tensor| crate::model::encoder::max_abs_diff(&a, &b);
         let real0 = |t: &Tensor| t.get(0).unwrap().narrow(0, 0, 4).unwrap();
         assert!(diff(real0(&got), real0(&want)) < 1e-4);
         assert!(diff(got.get(1).unwrap(), want.get(1).unwrap()) < 1e-4);

@@ -35,6 +35,16 @@ pub use window::{WINDOW_STRIDE, WINDOW_TOKENS};
 /// Width of an embedding.
 pub const DIM: usize = 384;
 
+/// The largest |a − b| over two tensors of one shape (tests of the forward pass's ops).
+#[cfg(test)]
+pub(crate) fn max_abs_diff(a: &candle_core::Tensor, b: &candle_core::Tensor) -> f32 {
+    (a - b)
+        .and_then(|d| d.abs())
+        .and_then(|d| d.max_all())
+        .and_then(|d| d.to_scalar())
+        .expect("two tensors of one shape")
+}
+
 /// Arithmetic of the encoder's linear layers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Precision {
