@@ -210,6 +210,11 @@ impl Engine {
             .map_or(0, EncoderHandle::queue_depth)
     }
 
+    /// The arithmetic of the encoder's linear layers, when the encoder is loaded.
+    pub fn encoder_precision(&self) -> Option<Precision> {
+        self.encoder.as_ref().map(|e| e.encoder.precision())
+    }
+
     /// The encoder's status: `used`, or `unavailable: <reason>`.
     pub fn encoder_status(&self) -> &str {
         &self.encoder_status

@@ -90,6 +90,9 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     if args.encoder.dir().is_some() && !engine.has_encoder() {
         eprintln!("note: encoder {}", engine.encoder_status());
     }
+    if let Some(p) = engine.encoder_precision() {
+        eprintln!("note: encoder in {} (--precision)", p.as_str());
+    }
     // The model reads only the text: a note's own `has_link` does not change how
     // ad-like it reads, so every note is scored as it stands.
     let as_notes: Vec<Note> = notes
@@ -208,6 +211,9 @@ fn run_invariance(args: &EvalArgs) -> anyhow::Result<ExitCode> {
     })?;
     if args.encoder.dir().is_some() && !engine.has_encoder() {
         eprintln!("note: encoder {}", engine.encoder_status());
+    }
+    if let Some(p) = engine.encoder_precision() {
+        eprintln!("note: encoder in {} (--precision)", p.as_str());
     }
     let started = std::time::Instant::now();
     let report = invariance_report(&engine, &notes, &rewrites);

@@ -210,7 +210,8 @@ pub async fn health(State(app): State<Arc<AppState>>) -> Response {
     }
 }
 
-/// Version, model components and manifests, the trust priors in force, limits.
+/// Version, model components and manifests, the encoder's precision (`f32`,
+/// `int8`, null without the encoder), the trust priors in force, limits.
 #[utoipa::path(get, path = "/info", responses((status = 200, description = "Service information")))]
 pub async fn info(State(app): State<Arc<AppState>>) -> Json<Value> {
     let engine = app.engine().ok();
@@ -219,6 +220,10 @@ pub async fn info(State(app): State<Arc<AppState>>) -> Json<Value> {
         "ready": engine.is_some(),
         "status": app.status(),
         "components": engine.as_ref().map(|e| e.components()),
+        "encoder_precision": engine
+            .as_ref()
+            .and_then(|e| e.encoder_precision())
+            .map(|p| p.as_str()),
         "manifest": engine.as_ref().map(|e| e.manifest().clone()),
         "trust_priors": engine.as_ref().map(|e| e.analyzer().trust().id().clone()),
         "limits": app.limits,

@@ -118,6 +118,13 @@ async fn check_score_and_the_api_give_the_same_answer() {
             .unwrap()
             .unwrap(),
     );
+    if engine.has_encoder() {
+        // The CLI doors load with `--precision auto` too.
+        assert_eq!(
+            engine.encoder_precision(),
+            Some(adlens::model::encoder::Precision::auto())
+        );
+    }
     let batch = via_score();
     for (i, (text, link)) in NOTES.iter().enumerate() {
         let api = via_api(engine.clone(), text, *link).await;

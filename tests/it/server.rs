@@ -230,6 +230,8 @@ async fn health_info_metrics_openapi_docs_and_cors() {
         "{v}"
     );
     assert!(v["manifest"]["linear"].is_object());
+    // The test app runs linear-only: no encoder, so no precision.
+    assert!(v["encoder_precision"].is_null(), "{v}");
     let limits = &v["limits"];
     assert_eq!(limits["max_connections"], 1024, "{v}");
     assert_eq!(limits["header_timeout_secs"], 10.0, "{v}");
