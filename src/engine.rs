@@ -17,7 +17,8 @@ use crate::model::encoder::{
     Precision,
 };
 use crate::pipeline::{
-    Analyzer, Detail, Encoded, EncoderInput, Note, PipelineError, Pooling, Score, WindowEmbedding,
+    Analyzer, Detail, Encoded, EncoderInput, Note, PipelineError, Pooling, Score, regroup,
+    window_texts,
 };
 
 /// Errors of the engine.
@@ -347,49 +348,6 @@ impl Engine {
         let mut v = self.score_many(vec![note]).await?;
         Ok(v.pop().expect("one score per note"))
     }
-}
-
-/// Each note's window char ranges.
-type WindowPlan = Vec<Vec<std::ops::Range<usize>>>;
-
-/// The texts the encoder reads for `notes` (each note's windows, in order; a note
-/// that fits is its own text, so its cached embedding is reused) and, per note,
-/// its window char ranges.
-fn window_texts(
-    encoder: &Encoder,
-    notes: &[Note],
-) -> Result<(Vec<String>, WindowPlan), EncoderError> {
-    let mut texts = Vec::with_capacity(notes.len());
-    let mut plan = Vec::with_capacity(notes.len());
-    for n in notes {
-        let text = encoder::encoder_text(&n.text);
-        let windows = encoder.windows(&text)?;
-        if windows.len() == 1 {
-            texts.push(text);
-        } else {
-            texts.extend(
-                encoder::window::slices(&text, &windows)
-                    .into_iter()
-                    .map(str::to_owned),
-            );
-        }
-        plan.push(windows);
-    }
-    Ok((texts, plan))
-}
-
-/// Gives each note its windows' embeddings back (the inverse of [`window_texts`]).
-fn regroup(plan: WindowPlan, embs: Vec<Vec<f32>>) -> Vec<Encoded> {
-    let mut embs = embs.into_iter();
-    plan.into_iter()
-        .map(|windows| Encoded {
-            windows: windows
-                .into_iter()
-                .zip(embs.by_ref())
-                .map(|(chars, embedding)| WindowEmbedding { chars, embedding })
-                .collect(),
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub use score::{
     Sentence, Similar, Span, Timings,
 };
 pub use windows::{Encoded, Pooling, Segment, WindowEmbedding};
+pub(crate) use windows::{regroup, window_texts};
 
 use crate::model::encoder::window::slices;
 use crate::model::head::{self, Index};

@@ -13,6 +13,8 @@ use crate::model::logistic::Logistic;
 use crate::model::manifest::EnsembleInfo;
 use crate::signals;
 
+use super::Note;
+
 /// One window of a note and its embedding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WindowEmbedding {
@@ -208,6 +210,45 @@ impl WindowModels<'_> {
             segments,
         }
     }
+}
+
+/// Each note's window char ranges.
+pub(crate) type WindowPlan = Vec<Vec<std::ops::Range<usize>>>;
+
+/// The texts the encoder reads for `notes` (each note's windows, in order; a note
+/// that fits is its own text, so its cached embedding is reused) and, per note,
+/// its window char ranges.
+pub(crate) fn window_texts(
+    encoder: &crate::model::encoder::Encoder,
+    notes: &[Note],
+) -> Result<(Vec<String>, WindowPlan), crate::model::encoder::EncoderError> {
+    let mut texts = Vec::with_capacity(notes.len());
+    let mut plan = Vec::with_capacity(notes.len());
+    for n in notes {
+        let text = crate::model::encoder::encoder_text(&n.text);
+        let windows = encoder.windows(&text)?;
+        if windows.len() == 1 {
+            texts.push(text);
+        } else {
+            texts.extend(slices(&text, &windows).into_iter().map(str::to_owned));
+        }
+        plan.push(windows);
+    }
+    Ok((texts, plan))
+}
+
+/// Gives each note its windows' embeddings back (the inverse of [`window_texts`]).
+pub(crate) fn regroup(plan: WindowPlan, embs: Vec<Vec<f32>>) -> Vec<Encoded> {
+    let mut embs = embs.into_iter();
+    plan.into_iter()
+        .map(|windows| Encoded {
+            windows: windows
+                .into_iter()
+                .zip(embs.by_ref())
+                .map(|(chars, embedding)| WindowEmbedding { chars, embedding })
+                .collect(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -18,7 +18,8 @@ use rayon::prelude::*;
 use rten_gemm::{GemmExecutor, GemmInputA, GemmInputB, GemmOptions};
 use rten_tensor::NdTensorView;
 
-use super::kernels::{SoftmaxRows, contiguous, vectorised};
+use super::kernels::contiguous;
+use super::simd::{SoftmaxRows, vectorised};
 
 thread_local! {
     /// The f32 kernel for this CPU, one per thread (the executor is not `Send`).

@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use rten_gemm::{GemmExecutor, GemmInputA, GemmInputB, GemmUninitOptions, PackedBMatrix};
 use rten_tensor::NdTensorView;
 
-use super::kernels::{Loop, vectorised};
+use super::simd::{Loop, vectorised};
 
 thread_local! {
     /// The integer kernel for this CPU (the executor is not `Send`, so one per

@@ -23,6 +23,7 @@ pub mod kernels;
 mod model;
 mod rows;
 mod safetensors;
+mod simd;
 mod wheel;
 pub mod window;
 
